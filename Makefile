@@ -1,0 +1,99 @@
+# Developer entry points. Everything runs from ./.venv, which is created and
+# kept up to date here: nothing needs installing by hand beyond python3.
+#
+#   make demo        example project with a fresh SCIM token on 127.0.0.1:8000
+#   make test        lint, migrations check, tests on SQLite and PostgreSQL
+#   make test-fast   tests on SQLite only
+#   make lint        ruff check
+#
+# Variables: PYTHON (interpreter used to create the venv), HOST, PORT (demo),
+# PYTEST_ARGS (extra pytest arguments), TOX_ARGS (make tox).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+TOX_ARGS ?=
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PIP_NO_INPUT := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help venv demo test test-fast test-pg test-custom-user lint migrations tox clean
+
+help:
+	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "error: $(PYTHON) is older than Python 3.11; run with PYTHON=python3.11 (or newer)" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV) \
+		|| { rm -rf $(VENV); echo "error: '$(PYTHON) -m venv' failed (Debian: apt-get install python3-venv)" >&2; exit 1; }
+
+# Reinstall only when pyproject.toml changes (the install is editable).
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $@
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	@token="$$($(BIN)/python manage.py scim_create_token --name "demo $$(date '+%Y-%m-%d %H:%M:%S')" | tail -n 1)"; \
+	[ -n "$$token" ] || { echo "error: scim_create_token printed no token" >&2; exit 1; }; \
+	base="http://$(HOST):$(PORT)/scim/v2/"; \
+	echo; \
+	echo "SCIM base URL: $$base"; \
+	echo "Token: $$token"; \
+	echo; \
+	echo "Try it:"; \
+	echo "  curl -H 'Authorization: Bearer $$token' $${base}Users"; \
+	echo; \
+	exec $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+# Models and migrations agree (the settings add a test app, which has none).
+migrations: $(STAMP)
+	PYTHONPATH=. $(BIN)/django-admin makemigrations --check --dry-run --settings=tests.settings scim_provider
+
+# pytest exits 5 when it collects nothing: that is a failure here too.
+# $(1): command prefix (env, wrapper), $(2): extra pytest arguments.
+pytest = rc=0; $(1) $(BIN)/python -m pytest $(2) $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests" >&2; fi; exit $$rc
+
+test-fast: $(STAMP)
+	@echo "== pytest on SQLite"
+	@$(call pytest,env -u DATABASE_URL)
+
+test-pg: $(STAMP)
+	@echo "== pytest on PostgreSQL"
+	@$(call pytest,scripts/with-postgres)
+
+# Re-runs the suite with a swapped user model, once tests/settings_custom_user.py exists.
+test-custom-user: $(STAMP)
+	@if [ ! -f tests/settings_custom_user.py ]; then \
+		echo "== skipped the custom user run: no tests/settings_custom_user.py yet"; exit 0; fi; \
+	echo "== pytest on SQLite with tests.settings_custom_user"; \
+	$(call pytest,env -u DATABASE_URL DJANGO_SETTINGS_MODULE=tests.settings_custom_user,--ds=tests.settings_custom_user)
+
+test: lint migrations test-fast test-pg test-custom-user
+	@echo "== make test: all steps passed"
+
+# The full matrix; finds pyenv's other Pythons when they are installed.
+tox: $(STAMP)
+	@[ -x $(BIN)/tox ] || $(BIN)/python -m pip install --quiet tox
+	PATH="$$PATH$$(for d in $(HOME)/.pyenv/versions/3.1[1-9]*/bin; do [ -d "$$d" ] && printf ':%s' "$$d"; done)" \
+		$(BIN)/tox $(TOX_ARGS)
+
+clean:
+	rm -rf $(VENV) .tox .pytest_cache .ruff_cache .hypothesis build dist *.egg-info

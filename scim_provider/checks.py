@@ -1,0 +1,177 @@
+"""System checks: a misconfigured ``SCIM_PROVIDER`` fails at startup, not at the first request.
+
+Ids are stable; each names one problem:
+
+* ``scim_provider.E001``: ``SCIM_PROVIDER`` is not a dict, or holds an unknown key.
+* ``scim_provider.E002``: a value has the wrong type or is out of range.
+* ``scim_provider.E003``: an import string cannot be imported.
+* ``scim_provider.E004``: ``TENANT_MODEL`` names a model that is not installed.
+* ``scim_provider.E005``: ``SCIM_PROVIDER_TOKEN_MODEL`` names a model that is not installed.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+from django.utils.module_loading import import_string
+
+from .conf import DEFAULTS, IMPORT_STRINGS, SETTING_NAME, TOKEN_PREFIX_MAX_LENGTH, scim_settings
+
+
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _optional_positive_int(value: Any) -> bool:
+    return value is None or _positive_int(value)
+
+
+def _optional_str(value: Any) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def _non_empty_str(value: Any) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+def _import_strings(value: Any) -> bool:
+    return isinstance(value, str) or (
+        isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+    )
+
+
+def _string_list(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+
+
+def _field_map(value: Any) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in value.items()
+    )
+
+
+def _attribute_list(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and all(
+        isinstance(v, dict) and isinstance(v.get("path"), str) for v in value
+    )
+
+
+# key -> (validator, what a valid value is)
+VALIDATORS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "AUTHENTICATION_CLASSES": (_import_strings, "a list of import strings"),
+    "PERMISSION_CLASSES": (_import_strings, "a list of import strings"),
+    "EXCEPTION_HANDLER": (_non_empty_str, "an import string"),
+    "BASIC_AUTH_USERNAME": (_non_empty_str, "a non-empty string"),
+    "TOKEN_PREFIX": (
+        lambda v: isinstance(v, str) and len(v) <= TOKEN_PREFIX_MAX_LENGTH,
+        f"a string of at most {TOKEN_PREFIX_MAX_LENGTH} characters",
+    ),
+    "TOKEN_LAST_USED_INTERVAL": (
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+        "a number of seconds (0 or more)",
+    ),
+    "TOKEN_DEFAULT_EXPIRY_DAYS": (_optional_positive_int, "None or a positive number of days"),
+    "ALLOW_UNAUTHENTICATED_DISCOVERY": (lambda v: isinstance(v, bool), "True or False"),
+    "TENANT_MODEL": (_optional_str, "None or 'app_label.ModelName'"),
+    "USER_ADAPTER": (_non_empty_str, "an import string"),
+    "USER_FIELDS": (_field_map, "a dict of SCIM path -> field name (or None)"),
+    "GROUP_FIELDS": (_field_map, "a dict of SCIM path -> field name (or None)"),
+    "USER_ATTRIBUTES": (_attribute_list, "a list of dicts with a 'path' key"),
+    "GROUP_ATTRIBUTES": (_attribute_list, "a list of dicts with a 'path' key"),
+    "ENTERPRISE_USER": (lambda v: isinstance(v, bool), "True or False"),
+    "USERNAME_IS_EMAIL": (lambda v: isinstance(v, bool), "True or False"),
+    "IMMUTABLE_ATTRIBUTES": (_string_list, "a list of SCIM attribute paths"),
+    "PASSWORD_SYNC": (lambda v: isinstance(v, bool), "True or False"),
+    "DELETE_MODE": (lambda v: v in ("deactivate", "delete"), "'deactivate' or 'delete'"),
+    "MATCH_EXISTING_USERS": (
+        lambda v: _string_list(v) and set(v) <= {"userName", "email"},
+        "a list of 'userName' and/or 'email'",
+    ),
+    "RELINK_DELETED_USERS": (lambda v: isinstance(v, bool), "True or False"),
+    "LENIENCY": (lambda v: v in ("strict", "lenient"), "'strict' or 'lenient'"),
+    "DEFAULT_PAGE_SIZE": (_positive_int, "a positive integer"),
+    "MAX_PAGE_SIZE": (_positive_int, "a positive integer"),
+    "FILTER_MAX_LENGTH": (_positive_int, "a positive integer"),
+    "FILTER_MAX_DEPTH": (_positive_int, "a positive integer"),
+    "MAX_PATCH_OPERATIONS": (_positive_int, "a positive integer"),
+    "DOCUMENTATION_URI": (_optional_str, "None or a URL"),
+}
+
+
+@register(Tags.compatibility)
+def check_settings(app_configs=None, **kwargs) -> list[Error]:
+    user_settings = getattr(settings, SETTING_NAME, None)
+    if user_settings is None:
+        user_settings = {}
+    if not isinstance(user_settings, dict):
+        return [Error(f"{SETTING_NAME} must be a dict.", id="scim_provider.E001")]
+
+    found: list[Error] = []
+    for key in user_settings:
+        if key not in DEFAULTS:
+            close = difflib.get_close_matches(key, DEFAULTS, n=1)
+            found.append(
+                Error(
+                    f"{SETTING_NAME}[{key!r}] is not a known setting.",
+                    hint=f"Did you mean {close[0]!r}?" if close else "See docs/settings.md.",
+                    id="scim_provider.E001",
+                )
+            )
+    for key, (is_valid, expected) in VALIDATORS.items():
+        if key in user_settings and not is_valid(user_settings[key]):
+            found.append(
+                Error(
+                    f"{SETTING_NAME}[{key!r}] must be {expected}; got {user_settings[key]!r}.",
+                    id="scim_provider.E002",
+                )
+            )
+    if found:
+        return found
+
+    merged = {**DEFAULTS, **user_settings}
+    if merged["DEFAULT_PAGE_SIZE"] > merged["MAX_PAGE_SIZE"]:
+        found.append(
+            Error(
+                f"{SETTING_NAME}['DEFAULT_PAGE_SIZE'] must not exceed MAX_PAGE_SIZE.",
+                id="scim_provider.E002",
+            )
+        )
+    for key in sorted(IMPORT_STRINGS):
+        value = merged[key]
+        for path in [value] if isinstance(value, str) else value:
+            try:
+                import_string(path)
+            except ImportError as exc:
+                found.append(
+                    Error(
+                        f"{SETTING_NAME}[{key!r}]: cannot import {path!r} ({exc}).",
+                        id="scim_provider.E003",
+                    )
+                )
+    if merged["TENANT_MODEL"]:
+        try:
+            apps.get_model(merged["TENANT_MODEL"])
+        except (LookupError, ValueError):
+            found.append(
+                Error(
+                    f"{SETTING_NAME}['TENANT_MODEL'] refers to {merged['TENANT_MODEL']!r}, "
+                    "which is not an installed model.",
+                    id="scim_provider.E004",
+                )
+            )
+    try:
+        apps.get_model(scim_settings.token_model)
+    except (LookupError, ValueError):
+        found.append(
+            Error(
+                f"SCIM_PROVIDER_TOKEN_MODEL refers to {scim_settings.token_model!r}, "
+                "which is not an installed model.",
+                id="scim_provider.E005",
+            )
+        )
+    return found

@@ -1,0 +1,89 @@
+"""Discovery documents (RFC 7644 §4, RFC 7643 §5-7), built from the live configuration.
+
+``/ServiceProviderConfig`` states what this deployment supports (from the
+settings), ``/ResourceTypes`` and ``/Schemas`` list the resource types and
+schemas that are actually served, custom extensions included.
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from . import registry
+from .conf import scim_settings
+from .protocol import errors
+from .protocol.serialize import list_response
+
+SERVICE_PROVIDER_CONFIG_URN = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
+
+
+def absolute(request, name: str, *args: str) -> str:
+    return request.build_absolute_uri(reverse(f"scim_provider:{name}", args=args))
+
+
+def service_provider_config(request) -> dict:
+    max_page = scim_settings.MAX_PAGE_SIZE
+    document = {
+        "schemas": [SERVICE_PROVIDER_CONFIG_URN],
+        "patch": {"supported": True},
+        "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
+        "filter": {"supported": True, "maxResults": max_page},
+        "changePassword": {"supported": False},
+        "sort": {"supported": True},
+        "etag": {"supported": True},
+        "authenticationSchemes": [
+            {
+                "type": "oauthbearertoken",
+                "name": "OAuth Bearer Token",
+                "description": "Send the SCIM token as 'Authorization: Bearer <token>'.",
+                "specUri": "https://www.rfc-editor.org/rfc/rfc6750",
+                "primary": True,
+            },
+            {
+                "type": "httpbasic",
+                "name": "HTTP Basic",
+                "description": (
+                    f"Send the username '{scim_settings.BASIC_AUTH_USERNAME}' "
+                    "and the SCIM token as the password."
+                ),
+                "specUri": "https://www.rfc-editor.org/rfc/rfc7617",
+            },
+        ],
+        "meta": {
+            "resourceType": "ServiceProviderConfig",
+            "location": absolute(request, "service-provider-config"),
+        },
+    }
+    if scim_settings.DOCUMENTATION_URI:
+        document["documentationUri"] = scim_settings.DOCUMENTATION_URI
+    return document
+
+
+def resource_type_list(request) -> dict:
+    documents = [
+        rt.to_dict(location=absolute(request, "resource-type-detail", rt.id))
+        for rt in registry.registry.resource_types().values()
+    ]
+    return list_response(documents, total_results=len(documents), start_index=1)
+
+
+def resource_type_detail(request, resource_type_id: str) -> dict:
+    for rt in registry.registry.resource_types().values():
+        if rt.id.lower() == resource_type_id.lower():
+            return rt.to_dict(location=absolute(request, "resource-type-detail", rt.id))
+    raise errors.NotFound(f"Resource type {resource_type_id!r} not found.")
+
+
+def schema_list(request) -> dict:
+    documents = [
+        schema.to_dict(location=absolute(request, "schema-detail", schema.id))
+        for schema in registry.all_schemas()
+    ]
+    return list_response(documents, total_results=len(documents), start_index=1)
+
+
+def schema_detail(request, schema_id: str) -> dict:
+    for schema in registry.all_schemas():
+        if schema.id.lower() == schema_id.lower():
+            return schema.to_dict(location=absolute(request, "schema-detail", schema.id))
+    raise errors.NotFound(f"Schema {schema_id!r} not found.")

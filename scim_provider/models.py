@@ -1,0 +1,239 @@
+"""Models: SCIM tokens (swappable, hashed).
+
+A token is stored as its non-secret lookup ``key`` and the SHA-256 ``digest``
+of the whole plaintext; the plaintext is returned once by ``create_token`` and
+never kept. A token may be bound to a tenant: a row of the host's
+``SCIM_PROVIDER["TENANT_MODEL"]``, referenced by primary key (stored as text,
+so that any key type works without a migration dependency on the host).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import tokens
+from .conf import scim_settings
+
+
+def get_tenant_model() -> type[models.Model] | None:
+    """The host's tenant model, or None when SCIM is not multi-tenant."""
+    label = scim_settings.TENANT_MODEL
+    if not label:
+        return None
+    try:
+        return apps.get_model(label, require_ready=False)
+    except (LookupError, ValueError) as exc:
+        raise ImproperlyConfigured(
+            f"SCIM_PROVIDER['TENANT_MODEL'] refers to {label!r}, which is not installed."
+        ) from exc
+
+
+def tenant_key(tenant: Any) -> str:
+    """How a tenant is referenced in our tables: its primary key as text ('' for none)."""
+    if tenant is None:
+        return ""
+    if isinstance(tenant, models.Model):
+        return str(tenant.pk)
+    return str(tenant)
+
+
+class ScimTokenManager(models.Manager):
+    def create_token(
+        self,
+        name: str,
+        *,
+        expires_at=None,
+        expires_in_days: int | None = None,
+        tenant: Any = None,
+        created_by=None,
+    ) -> tuple[AbstractScimToken, str]:
+        """Create a token; return ``(token, plaintext)``. The plaintext is never stored."""
+        if expires_at is None:
+            days = expires_in_days or scim_settings.TOKEN_DEFAULT_EXPIRY_DAYS
+            if days:
+                expires_at = timezone.now() + timedelta(days=days)
+        token = self.model(
+            name=name, expires_at=expires_at, tenant_id=tenant_key(tenant), created_by=created_by
+        )
+        plaintext = token.set_new_secret()
+        token.save(force_insert=True)
+        return token, plaintext
+
+    def get_for_plaintext(self, plaintext: str) -> AbstractScimToken | None:
+        """The token matching ``plaintext`` (any state), or None. Constant-time compare."""
+        parsed = tokens.parse_token(plaintext)
+        if parsed is None:
+            return None
+        token = self.filter(key=parsed.key).first()
+        if token is None or not tokens.digests_match(parsed.digest, token.digest):
+            return None
+        return token
+
+
+class AbstractScimToken(models.Model):
+    """A bearer credential an identity provider uses to call the SCIM API."""
+
+    name = models.CharField(_("name"), max_length=200)
+    key = models.CharField(_("key"), max_length=tokens.KEY_LENGTH, unique=True, editable=False)
+    display_prefix = models.CharField(
+        _("prefix"),
+        max_length=32,
+        editable=False,
+        help_text=_("The non-secret start of the token, to recognise it."),
+    )
+    digest = models.CharField(_("digest"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    last_used_ip = models.GenericIPAddressField(
+        _("last used from"), null=True, blank=True, editable=False
+    )
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+    tenant_id = models.CharField(_("tenant"), max_length=64, blank=True, default="", db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    objects = ScimTokenManager()
+
+    class Meta:
+        abstract = True
+        verbose_name = _("SCIM token")
+        verbose_name_plural = _("SCIM tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.display_prefix}…)"
+
+    def set_new_secret(self) -> str:
+        """Give this (unsaved) token a fresh secret; return the plaintext, which is not kept."""
+        plaintext = tokens.generate_token(scim_settings.TOKEN_PREFIX)
+        parsed = tokens.parse_token(plaintext)
+        self.key, self.digest = parsed.key, parsed.digest
+        self.display_prefix = plaintext[: -tokens.SECRET_LENGTH]
+        return plaintext
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+    def is_usable(self, now=None) -> bool:
+        return not self.is_revoked and not self.is_expired(now)
+
+    @property
+    def status(self) -> str:
+        if self.is_revoked:
+            return "revoked"
+        if self.is_expired():
+            return "expired"
+        return "active"
+
+    @property
+    def tenant(self) -> models.Model | None:
+        model = get_tenant_model()
+        if model is None or not self.tenant_id:
+            return None
+        return model._default_manager.filter(pk=self.tenant_id).first()
+
+    def revoke(self) -> bool:
+        """Revoke the token; return False if it already was."""
+        if self.is_revoked:
+            return False
+        self.revoked_at = timezone.now()
+        type(self)._default_manager.filter(pk=self.pk, revoked_at__isnull=True).update(
+            revoked_at=self.revoked_at
+        )
+        return True
+
+    def record_use(self, ip: str | None, now=None) -> None:
+        """Update last-used, at most once per ``TOKEN_LAST_USED_INTERVAL`` seconds."""
+        now = now or timezone.now()
+        interval = timedelta(seconds=scim_settings.TOKEN_LAST_USED_INTERVAL)
+        if self.last_used_at is not None and now - self.last_used_at < interval:
+            return
+        self.last_used_at, self.last_used_ip = now, ip
+        type(self)._default_manager.filter(pk=self.pk).update(last_used_at=now, last_used_ip=ip)
+
+
+class ScimToken(AbstractScimToken):
+    class Meta(AbstractScimToken.Meta):
+        swappable = "SCIM_PROVIDER_TOKEN_MODEL"
+
+
+def get_token_model() -> type[AbstractScimToken]:
+    """The active token model (``SCIM_PROVIDER_TOKEN_MODEL``)."""
+    try:
+        return apps.get_model(scim_settings.token_model, require_ready=False)
+    except (LookupError, ValueError) as exc:
+        raise ImproperlyConfigured(
+            f"SCIM_PROVIDER_TOKEN_MODEL refers to {scim_settings.token_model!r}, "
+            "which is not installed."
+        ) from exc
+
+
+class ScimUser(models.Model):
+    """The SCIM identity of one host user: one row per provisioned or adopted user.
+
+    The host's user model is never changed: the SCIM ``id`` (a UUID, never reused),
+    ``externalId``, the tenant, soft-delete state and every SCIM attribute that is not
+    mapped to a host field (``attributes``, so that a GET returns what was PUT) live here.
+    ``user_name_key`` and ``email_key`` are lower-cased copies of ``userName`` and the
+    primary email: the indexed columns behind the identity providers' lookups
+    (``userName eq "..."`` is case-insensitive, RFC 7643 §4.1.1).
+    """
+
+    scim_id = models.UUIDField(_("SCIM id"), unique=True, default=uuid.uuid4, editable=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="scim_link",
+    )
+    tenant_id = models.CharField(_("tenant"), max_length=64, blank=True, default="")
+    user_name_key = models.CharField(_("userName (lower case)"), max_length=255)
+    email_key = models.CharField(_("email (lower case)"), max_length=254, blank=True, default="")
+    external_id = models.CharField(_("externalId"), max_length=255, blank=True, default="")
+    attributes = models.JSONField(_("other SCIM attributes"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("last modified"), default=timezone.now)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SCIM user")
+        verbose_name_plural = _("SCIM users")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant_id", "user_name_key"], name="scim_user_unique_user_name"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant_id", "external_id"], name="scim_user_external_id"),
+            models.Index(fields=["tenant_id", "email_key"], name="scim_user_email"),
+            models.Index(fields=["tenant_id", "id"], name="scim_user_tenant_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_name_key} ({self.scim_id})"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None

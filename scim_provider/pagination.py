@@ -1,0 +1,49 @@
+"""Index-based paging (RFC 7644 §3.4.2.4): ``startIndex`` (1-based) and ``count``.
+
+``startIndex`` below 1 is read as 1; a negative ``count`` as 0; ``count`` above
+``MAX_PAGE_SIZE`` is clamped to it (advertised as ``filter.maxResults``). Anything that is
+not an integer is a 400 ``invalidValue``. ``totalResults`` comes from a ``COUNT``; the page
+from ``LIMIT/OFFSET`` over a stable order, so the table is never loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .conf import scim_settings
+from .protocol import errors
+
+
+@dataclass(frozen=True)
+class Page:
+    start_index: int
+    count: int
+
+    @property
+    def offset(self) -> int:
+        return self.start_index - 1
+
+
+def _integer(name: str, value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise errors.InvalidValue(f"{name} must be an integer.")
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise errors.InvalidValue(f"{name} must be an integer, not {str(value)[:40]!r}.") from None
+    return max(min(number, 2**62), -(2**62))
+
+
+def page_from(params: dict[str, Any]) -> Page:
+    """The page a list request asks for (query parameters or a ``.search`` body)."""
+    start = _integer("startIndex", params.get("startIndex"))
+    count = _integer("count", params.get("count"))
+    if count is None:
+        count = scim_settings.DEFAULT_PAGE_SIZE
+    return Page(
+        start_index=max(1, start or 1),
+        count=min(max(0, count), scim_settings.MAX_PAGE_SIZE),
+    )

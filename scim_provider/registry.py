@@ -1,0 +1,250 @@
+"""The attribute registry: the SCIM attributes a deployment serves and where they live.
+
+Core attributes map to host fields through the ``USER_FIELDS`` setting (defaults suit
+``django.contrib.auth``-style models); custom attributes are registered, either from the
+host's ``AppConfig.ready()``::
+
+    from scim_provider import registry
+
+    registry.register("profile.location", field="profile__location")
+    registry.register(
+        "urn:ietf:params:scim:schemas:extension:acme:2.0:User:OrganizationRole",
+        canonical_values=["Admin", "User", "Guest"],
+        field="profile__role",
+    )
+
+or from the ``USER_ATTRIBUTES`` / ``GROUP_ATTRIBUTES`` settings (lists of dicts with the same
+keys). Each registration adds the attribute to the schema (so it appears in ``/Schemas``,
+is validated, filterable and patchable) and, when it names a ``field`` or a
+``getter``/``setter``, maps it onto the host object; otherwise its value is kept as JSON on
+the link row. Nothing is registered at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.signals import setting_changed
+
+from .conf import scim_settings
+from .mapping import Mapping, ResourcePath
+from .protocol import schemas
+from .protocol.schemas import Attribute, ResourceType, Schema
+
+USER = "User"
+GROUP = "Group"
+
+_CORE_URNS = {USER: schemas.USER_URN, GROUP: schemas.GROUP_URN}
+
+
+@dataclass(frozen=True)
+class AttributeSpec:
+    """One registered attribute."""
+
+    path: str
+    resource: str = USER
+    type: str = "string"
+    multi_valued: bool = False
+    required: bool = False
+    case_exact: bool = False
+    mutability: str = "readWrite"
+    returned: str = "default"
+    uniqueness: str = "none"
+    canonical_values: tuple[str, ...] = ()
+    description: str = ""
+    field: str | None = None
+    getter: Callable[[Any], Any] | None = None
+    setter: Callable[[Any, Any], None] | None = None
+    sensitive: bool = False
+
+    @property
+    def urn(self) -> str | None:
+        """The schema URN of an URN-qualified path (None for the core namespace)."""
+        if not self.path.startswith("urn:"):
+            return None
+        urn = self.path.rsplit(":", 1)[0]
+        return None if urn.lower() == _CORE_URNS[self.resource].lower() else urn
+
+    @property
+    def name_parts(self) -> tuple[str, str | None]:
+        name = self.path.rsplit(":", 1)[-1] if self.path.startswith("urn:") else self.path
+        attribute, _, sub = name.partition(".")
+        return attribute, sub or None
+
+    def attribute(self) -> Attribute:
+        attribute, sub = self.name_parts
+        leaf = Attribute(
+            sub or attribute,
+            self.type,
+            multi_valued=self.multi_valued,
+            required=self.required,
+            case_exact=self.case_exact,
+            mutability=self.mutability,
+            returned=self.returned,
+            uniqueness=self.uniqueness,
+            canonical_values=tuple(self.canonical_values),
+            description=self.description,
+        )
+        if sub is None:
+            return leaf
+        return Attribute(attribute, "complex", sub_attributes=(leaf,), description="")
+
+
+# Default mapping of core User attributes onto Django's auth.User-like models; a model
+# without one of these fields simply does not get it (see ``Mapping.bind``).
+def default_user_fields() -> dict[str, str | None]:
+    model = get_user_model()
+    return {
+        "userName": model.USERNAME_FIELD,
+        "name.givenName": "first_name",
+        "name.familyName": "last_name",
+        "emails[primary].value": model.get_email_field_name(),
+        "active": "is_active",
+    }
+
+
+def default_group_fields() -> dict[str, str | None]:
+    return {"displayName": "name"}
+
+
+class Registry:
+    """Registered attributes, and the resource types and mappings built from them."""
+
+    def __init__(self) -> None:
+        self._specs: list[AttributeSpec] = []
+        self._cache: dict[str, Any] = {}
+
+    def register(self, path: str, **options: Any) -> AttributeSpec:
+        """Register the SCIM attribute ``path``; see the module docstring."""
+        if "canonical_values" in options:
+            options["canonical_values"] = tuple(options["canonical_values"])
+        spec = AttributeSpec(path=path, **options)
+        if spec.resource not in _CORE_URNS:
+            raise ValueError(f"resource must be 'User' or 'Group', not {spec.resource!r}")
+        if spec.field and (spec.getter or spec.setter):
+            raise ValueError(f"{path}: give either field or getter/setter, not both")
+        self.unregister(path, resource=spec.resource)
+        self._specs.append(spec)
+        self.clear_cache()
+        return spec
+
+    def unregister(self, path: str, *, resource: str = USER) -> None:
+        self._specs = [s for s in self._specs if not (s.path == path and s.resource == resource)]
+        self.clear_cache()
+
+    def clear_cache(self, **kwargs: Any) -> None:
+        self._cache.clear()
+
+    def specs(self, resource: str) -> list[AttributeSpec]:
+        setting = "USER_ATTRIBUTES" if resource == USER else "GROUP_ATTRIBUTES"
+        from_settings = [
+            AttributeSpec(**{"resource": resource, **_tupled(options)})
+            for options in getattr(scim_settings, setting)
+        ]
+        return [*from_settings, *(s for s in self._specs if s.resource == resource)]
+
+    def resource_type(self, resource: str) -> ResourceType:
+        key = f"type:{resource}"
+        if key not in self._cache:
+            self._cache[key] = self._build_resource_type(resource)
+        return self._cache[key]
+
+    def resource_types(self) -> dict[str, ResourceType]:
+        return {name: self.resource_type(name) for name in (USER, GROUP)}
+
+    def mappings(self, resource: str, model) -> tuple[Mapping, ...]:
+        """The bound mappings of ``resource`` onto ``model``."""
+        key = f"mappings:{resource}:{model._meta.label}"
+        if key not in self._cache:
+            self._cache[key] = self._build_mappings(resource, model)
+        return self._cache[key]
+
+    def sensitive_paths(self, resource: str) -> frozenset[str]:
+        return frozenset(s.path for s in self.specs(resource) if s.sensitive)
+
+    def _build_resource_type(self, resource: str) -> ResourceType:
+        core = schemas.USER_SCHEMA if resource == USER else schemas.GROUP_SCHEMA
+        extensions: dict[str, Schema] = {}
+        if resource == USER and scim_settings.ENTERPRISE_USER:
+            extensions[schemas.ENTERPRISE_USER_URN] = schemas.ENTERPRISE_USER_SCHEMA
+        for spec in self.specs(resource):
+            urn = spec.urn
+            if urn is None:
+                core = schemas.extend_schema(core, spec.attribute())
+                continue
+            known = next((u for u in extensions if u.lower() == urn.lower()), None)
+            base = extensions.pop(known) if known else _new_extension(urn, resource)
+            extensions[base.id] = schemas.extend_schema(base, spec.attribute())
+        if resource == USER:
+            return schemas.user_resource_type(
+                tuple((schema, False) for schema in extensions.values()),
+                schema=core,
+                enterprise=False,
+            )
+        return schemas.group_resource_type(
+            tuple((schema, False) for schema in extensions.values()), schema=core
+        )
+
+    def _build_mappings(self, resource: str, model) -> tuple[Mapping, ...]:
+        resource_type = self.resource_type(resource)
+        if resource == USER:
+            fields = {**default_user_fields(), **scim_settings.USER_FIELDS}
+        else:
+            fields = {**default_group_fields(), **scim_settings.GROUP_FIELDS}
+        candidates = [
+            Mapping(ResourcePath.parse(path, resource_type), field=field)
+            for path, field in fields.items()
+            if field
+        ]
+        for spec in self.specs(resource):
+            if spec.field or spec.getter or spec.setter:
+                path = ResourcePath.parse(spec.path, resource_type)
+                candidates = [m for m in candidates if m.path != path]
+                candidates.append(
+                    Mapping(path, field=spec.field, getter=spec.getter, setter=spec.setter)
+                )
+        bound = (mapping.bind(model) for mapping in candidates)
+        return tuple(mapping for mapping in bound if mapping is not None)
+
+
+def _tupled(options: dict[str, Any]) -> dict[str, Any]:
+    options = dict(options)
+    if "canonical_values" in options:
+        options["canonical_values"] = tuple(options["canonical_values"])
+    for hook in ("getter", "setter"):
+        if isinstance(options.get(hook), str):
+            from django.utils.module_loading import import_string
+
+            options[hook] = import_string(options[hook])
+    return options
+
+
+def _new_extension(urn: str, resource: str) -> Schema:
+    # urn:ietf:params:scim:schemas:extension:LambdaTest:2.0:User -> "LambdaTest User"
+    parts = urn.split(":")
+    vendor = parts[-3] if len(parts) >= 3 else urn
+    return Schema(id=urn, name=f"{vendor} {resource}", description=f"{vendor} {resource} extension")
+
+
+registry = Registry()
+register = registry.register
+unregister = registry.unregister
+
+
+def _reload(*, setting: str, **kwargs: Any) -> None:
+    if setting in ("SCIM_PROVIDER", "AUTH_USER_MODEL"):
+        registry.clear_cache()
+
+
+setting_changed.connect(_reload)
+
+
+def all_schemas() -> Iterable[Schema]:
+    seen: dict[str, Schema] = {}
+    for resource_type in registry.resource_types().values():
+        for schema in resource_type.all_schemas():
+            seen.setdefault(schema.id, schema)
+    return seen.values()

@@ -1,0 +1,1 @@
+"""Host models the test suite provisions into."""
