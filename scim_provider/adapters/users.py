@@ -29,14 +29,14 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from . import signals
-from .conf import scim_settings
-from .mapping import Mapping, ResourcePath, get_value, primary_element, remove_value, set_value
-from .models import ScimUser
-from .protocol import errors
-from .protocol.schemas import Attribute, ResourceType, Schema
-from .query import Column
-from .registry import USER, registry
+from .. import signals
+from ..conf import scim_settings
+from ..mapping import Mapping, ResourcePath, get_value, primary_element, remove_value, set_value
+from ..models import ScimUser
+from ..protocol import errors
+from ..protocol.schemas import Attribute, ResourceType, Schema
+from ..query import Column
+from ..registry import USER, registry
 
 
 def get_user_adapter(tenant_id: str = "") -> UserAdapter:
