@@ -5,7 +5,7 @@ Ids are stable; each names one problem:
 * ``scim_provider.E001``: ``SCIM_PROVIDER`` is not a dict, or holds an unknown key.
 * ``scim_provider.E002``: a value has the wrong type or is out of range.
 * ``scim_provider.E003``: an import string cannot be imported.
-* ``scim_provider.E004``: ``TENANT_MODEL`` names a model that is not installed.
+* ``scim_provider.E004``: ``TENANT_MODEL`` or ``GROUP_MODEL`` names a model that is not installed.
 * ``scim_provider.E005``: ``SCIM_PROVIDER_TOKEN_MODEL`` names a model that is not installed.
 """
 
@@ -79,6 +79,9 @@ VALIDATORS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "ALLOW_UNAUTHENTICATED_DISCOVERY": (lambda v: isinstance(v, bool), "True or False"),
     "TENANT_MODEL": (_optional_str, "None or 'app_label.ModelName'"),
     "USER_ADAPTER": (_non_empty_str, "an import string"),
+    "GROUP_ADAPTER": (_non_empty_str, "an import string"),
+    "GROUP_MODEL": (_optional_str, "None or 'app_label.ModelName'"),
+    "GROUP_DELETE_MODE": (lambda v: v in ("soft", "delete"), "'soft' or 'delete'"),
     "USER_FIELDS": (_field_map, "a dict of SCIM path -> field name (or None)"),
     "GROUP_FIELDS": (_field_map, "a dict of SCIM path -> field name (or None)"),
     "USER_ATTRIBUTES": (_attribute_list, "a list of dicts with a 'path' key"),
@@ -160,6 +163,17 @@ def check_settings(app_configs=None, **kwargs) -> list[Error]:
             found.append(
                 Error(
                     f"{SETTING_NAME}['TENANT_MODEL'] refers to {merged['TENANT_MODEL']!r}, "
+                    "which is not an installed model.",
+                    id="scim_provider.E004",
+                )
+            )
+    if merged["GROUP_MODEL"]:
+        try:
+            apps.get_model(merged["GROUP_MODEL"])
+        except (LookupError, ValueError):
+            found.append(
+                Error(
+                    f"{SETTING_NAME}['GROUP_MODEL'] refers to {merged['GROUP_MODEL']!r}, "
                     "which is not an installed model.",
                     id="scim_provider.E004",
                 )

@@ -43,6 +43,9 @@ DEFAULTS: dict[str, Any] = {
     "USER_ADAPTER": "scim_provider.adapters.UserAdapter",
     "USER_FIELDS": {},
     "USER_ATTRIBUTES": [],
+    "GROUP_ADAPTER": "scim_provider.adapters.groups.GroupAdapter",
+    "GROUP_MODEL": "auth.Group",
+    "GROUP_DELETE_MODE": "soft",
     "GROUP_FIELDS": {},
     "GROUP_ATTRIBUTES": [],
     "ENTERPRISE_USER": True,
@@ -65,7 +68,13 @@ DEFAULTS: dict[str, Any] = {
 
 # Settings that hold an import string (or a list of them), resolved on access.
 IMPORT_STRINGS = frozenset(
-    {"AUTHENTICATION_CLASSES", "PERMISSION_CLASSES", "EXCEPTION_HANDLER", "USER_ADAPTER"}
+    {
+        "AUTHENTICATION_CLASSES",
+        "PERMISSION_CLASSES",
+        "EXCEPTION_HANDLER",
+        "USER_ADAPTER",
+        "GROUP_ADAPTER",
+    }
 )
 
 TOKEN_PREFIX_MAX_LENGTH = 8

@@ -181,7 +181,9 @@ class Mapping:
         target = _related(obj, self.relation) if self.relation else obj
         if target is None:
             return None
-        return getattr(target, self.model_field.attname)
+        value = getattr(target, self.model_field.attname)
+        # A blank string field is how ``_fit`` stores "unassigned" (RFC 7643 §2.5).
+        return None if value == "" else value
 
     def write(self, obj: Any, value: Any, pending: dict[str, models.Model]) -> None:
         """Set ``value`` on ``obj``; related rows to save after ``obj`` go into ``pending``."""

@@ -208,6 +208,7 @@ class ScimUser(models.Model):
         related_name="scim_link",
     )
     tenant_id = models.CharField(_("tenant"), max_length=64, blank=True, default="")
+    user_name = models.CharField(_("userName"), max_length=255, blank=True, default="")
     user_name_key = models.CharField(_("userName (lower case)"), max_length=255)
     email_key = models.CharField(_("email (lower case)"), max_length=254, blank=True, default="")
     external_id = models.CharField(_("externalId"), max_length=255, blank=True, default="")
@@ -237,3 +238,67 @@ class ScimUser(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+
+class ScimGroup(models.Model):
+    """A group pushed by an identity provider (Okta Push Groups, Entra group provisioning).
+
+    The group and its memberships are kept here, whatever the host does with them; the
+    host's own group model (``GROUP_MODEL``, ``auth.Group`` by default) is mirrored by
+    the group adapter: ``host_group_id`` is its primary key as text.
+    """
+
+    scim_id = models.UUIDField(_("SCIM id"), unique=True, default=uuid.uuid4, editable=False)
+    tenant_id = models.CharField(_("tenant"), max_length=64, blank=True, default="")
+    display_name = models.CharField(_("displayName"), max_length=255)
+    display_name_key = models.CharField(_("displayName (lower case)"), max_length=255)
+    external_id = models.CharField(_("externalId"), max_length=255, blank=True, default="")
+    host_group_id = models.CharField(_("host group"), max_length=64, blank=True, default="")
+    attributes = models.JSONField(_("other SCIM attributes"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("last modified"), default=timezone.now)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
+    members = models.ManyToManyField(
+        ScimUser, through="ScimMembership", related_name="scim_groups", blank=True
+    )
+
+    class Meta:
+        verbose_name = _("SCIM group")
+        verbose_name_plural = _("SCIM groups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant_id", "display_name_key"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="scim_group_unique_display_name",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant_id", "external_id"], name="scim_group_external_id"),
+            models.Index(fields=["tenant_id", "id"], name="scim_group_tenant_order"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class ScimMembership(models.Model):
+    """A user's membership of a SCIM group, as the identity provider pushed it."""
+
+    group = models.ForeignKey(ScimGroup, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(ScimUser, on_delete=models.CASCADE, related_name="memberships")
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("SCIM membership")
+        verbose_name_plural = _("SCIM memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["group", "user"], name="scim_membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.group_id}"

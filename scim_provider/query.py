@@ -60,6 +60,7 @@ class Column:
     lookup: str
     kind: str = "text"
     blank: Any = ""  # the stored value meaning "absent", besides NULL
+    many: bool = False  # a to-many join: matched through a subquery, never duplicating rows
 
 
 NOTHING = Q(pk__in=[])
@@ -85,10 +86,18 @@ class FilterCompiler:
             return self.compile(node.filter, node.path)
         if isinstance(node, Present):
             column = self.column(node.path, prefix)
-            return self._present(column)
+            return self._through(column, self._present(column))
         if isinstance(node, Compare):
-            return self._compare(self.column(node.path, prefix), node.op, node.value, node)
+            column = self.column(node.path, prefix)
+            return self._through(column, self._compare(column, node.op, node.value, node))
         raise errors.InvalidFilter("Unsupported filter expression.")
+
+    def _through(self, column: Column, condition: Q) -> Q:
+        """Conditions over a to-many join select ids in a subquery (no duplicate rows)."""
+        if not column.many or not condition:
+            return condition
+        model = self.adapter.link_model
+        return Q(pk__in=model._default_manager.filter(condition).values("pk"))
 
     def column(self, path: AttributePath, prefix: AttributePath | None = None) -> Column:
         if prefix is not None:

@@ -97,11 +97,14 @@ class AttributeSpec:
 # without one of these fields simply does not get it (see ``Mapping.bind``).
 def default_user_fields() -> dict[str, str | None]:
     model = get_user_model()
+    email_field = model.get_email_field_name()
     return {
         "userName": model.USERNAME_FIELD,
         "name.givenName": "first_name",
         "name.familyName": "last_name",
-        "emails[primary].value": model.get_email_field_name(),
+        # When the email is the login (USERNAME_FIELD = "email"), userName owns the field:
+        # mapping both would let the primary email overwrite the userName (or blank it).
+        "emails[primary].value": None if email_field == model.USERNAME_FIELD else email_field,
         "active": "is_active",
     }
 

@@ -19,6 +19,14 @@ Every signal is sent with ``sender`` = the adapter class and these keyword argum
     ``adapter``, ``user``, ``link``.
 ``user_deleted``
     ``adapter``, ``user``, ``link``, ``hard`` (True when the host user was deleted).
+``group_created``
+    ``adapter``, ``group`` (the ``ScimGroup``), ``resource``.
+``group_updated``
+    ``adapter``, ``group``, ``resource``, ``changed`` (SCIM paths other than ``members``).
+``group_deleted``
+    ``adapter``, ``group``, ``hard`` (True when the group row was deleted).
+``members_added`` / ``members_removed``
+    ``adapter``, ``group``, ``user_ids`` (sorted primary keys of the host users).
 """
 
 from django.dispatch import Signal
@@ -29,3 +37,8 @@ user_updated = Signal()
 user_deactivated = Signal()
 user_reactivated = Signal()
 user_deleted = Signal()
+group_created = Signal()
+group_updated = Signal()
+group_deleted = Signal()
+members_added = Signal()
+members_removed = Signal()

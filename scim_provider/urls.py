@@ -30,6 +30,13 @@ urlpatterns = [
     re_path(
         r"^Users/(?P<scim_id>[^/]+)/?$", views.ResourceDetailView.as_view(), name="user-detail"
     ),
+    re_path(r"^Groups/?$", views.ResourceListView.as_view(resource="Group"), name="groups"),
+    re_path(
+        r"^Groups/\.search/?$",
+        views.ResourceSearchView.as_view(resource="Group"),
+        name="group-search",
+    ),
+    re_path(r"^Groups/(?P<scim_id>[^/]+)/?$", views.GroupDetailView.as_view(), name="group-detail"),
     re_path(r"^Me(?:/.*)?$", views.MeView.as_view(), name="me"),
     re_path(r"^.*$", views.NotFoundView.as_view(), name="not-found"),
 ]

@@ -8,6 +8,7 @@ and an error rolls the whole request back (``handlers.exception_handler``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -17,16 +18,19 @@ from rest_framework.views import APIView
 
 from . import discovery
 from .adapters import get_user_adapter
+from .adapters.groups import get_group_adapter
+from .adapters.users import changed_paths
 from .conf import scim_settings
 from .handlers import SCIM_CONTENT_TYPE
 from .pagination import page_from
 from .parsers import PlainJSONParser, ScimJSONParser
 from .protocol import errors
 from .protocol.filters import parse_filter
-from .protocol.patch import apply_patch
+from .protocol.patch import MultiValueDelta, apply_patch
 from .protocol.serialize import etag, list_response, serialize
 from .protocol.validate import Leniency, validate_resource
 from .query import compile_filter, sort_lookup
+from .registry import GROUP, USER
 from .renderers import ScimContentNegotiation, ScimJSONRenderer
 
 SEARCH_REQUEST_URN = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
@@ -153,38 +157,78 @@ def _etag_matches(header: str, etag: str) -> bool:
     return False
 
 
-class ResourceView(ScimView):
-    """Shared by the list, search and detail views of one resource type."""
+@dataclass(frozen=True)
+class Selection:
+    """The ``attributes`` / ``excludedAttributes`` of a request (RFC 7644 §3.4.2.5)."""
 
-    resource = "User"
-    detail_route = "user-detail"
+    attributes: list[str] | None = None
+    excluded: list[str] | None = None
+
+    @classmethod
+    def from_params(cls, params) -> Selection:
+        return cls(_names(params.get("attributes")), _names(params.get("excludedAttributes")))
+
+    def wants(self, name: str) -> bool:
+        """Whether the top-level attribute ``name`` may appear (to skip loading it)."""
+
+        def top(n: str) -> str:
+            return n.rsplit(":", 1)[-1].split(".")[0].lower()
+
+        if self.attributes is not None:
+            return name.lower() in {top(n) for n in self.attributes}
+        return name.lower() not in {top(n) for n in self.excluded or []}
+
+
+class ResourceView(ScimView):
+    """Shared by the list, search and detail views of ``/Users`` and ``/Groups``.
+
+    ``resource`` picks the adapter (``USER_ADAPTER`` or ``GROUP_ADAPTER``) and the
+    multi-valued attribute loaded only on demand (a user's ``groups``, a group's
+    ``members``).
+    """
+
+    resource = USER
 
     def get_adapter(self):
-        return get_user_adapter(self.request.auth.tenant_id)
+        tenant_id = self.request.auth.tenant_id
+        if self.resource == GROUP:
+            return get_group_adapter(tenant_id)
+        return get_user_adapter(tenant_id)
+
+    @property
+    def on_demand(self) -> str:
+        return "members" if self.resource == GROUP else "groups"
 
     def location(self, link) -> str:
-        return discovery.absolute(self.request, self.detail_route, str(link.scim_id))
+        route = "group-detail" if self.resource == GROUP else "user-detail"
+        return discovery.absolute(self.request, route, str(link.scim_id))
 
-    def render(self, adapter, link, *, attributes=None, excluded=None) -> dict:
+    def render(self, adapter, link, selection: Selection) -> dict:
+        resource = adapter.to_resource(link, **{self.on_demand: selection.wants(self.on_demand)})
         return serialize(
-            adapter.to_resource(link),
+            resource,
             adapter.resource_type,
             id=str(link.scim_id),
             location=self.location(link),
             created=link.created_at,
             last_modified=link.updated_at,
             version=str(link.version),
-            attributes=attributes,
-            excluded_attributes=excluded,
+            attributes=selection.attributes,
+            excluded_attributes=selection.excluded,
         )
 
-    def resource_response(self, adapter, link, status: int = 200, **selection) -> Response:
-        document = self.render(adapter, link, **selection)
-        headers = {"ETag": document["meta"]["version"], "Location": document["meta"]["location"]}
+    def resource_response(self, adapter, link, status: int = 200, selection=None) -> Response:
+        document = self.render(adapter, link, selection or Selection())
+        headers = {"ETag": etag(str(link.version)), "Location": self.location(link)}
         return self.scim_response(document, status=status, headers=headers)
 
     def leniency(self) -> Leniency:
         return Leniency.STRICT if scim_settings.LENIENCY == "strict" else Leniency.LENIENT
+
+    def validate(self, adapter, body, existing=None) -> dict:
+        return validate_resource(
+            body, adapter.resource_type, leniency=self.leniency(), existing=existing
+        )
 
     def listing(self, params: dict) -> Response:
         """A ListResponse for query parameters or a ``.search`` body (RFC 7644 §3.4.2-3)."""
@@ -209,16 +253,15 @@ class ResourceView(ScimView):
             descending = str(params.get("sortOrder", "ascending")).lower() == "descending"
             order = [f"-{lookup}" if descending else lookup, "pk"]
         page = page_from(params)
-        attributes = _names(params.get("attributes"))
-        excluded = _names(params.get("excludedAttributes"))
+        selection = Selection.from_params(params)
         total = queryset.count()
         links = []
         if page.count and page.offset < total:
             rows = queryset.select_related(*adapter.related_names()).order_by(*order)
             links = list(rows[page.offset : page.offset + page.count])
-        resources = [
-            self.render(adapter, link, attributes=attributes, excluded=excluded) for link in links
-        ]
+        if links and selection.wants(self.on_demand):
+            adapter.prefetch(links)
+        resources = [self.render(adapter, link, selection) for link in links]
         return self.scim_response(
             list_response(resources, total_results=total, start_index=page.start_index)
         )
@@ -230,8 +273,7 @@ class ResourceListView(ResourceView):
 
     def post(self, request):
         adapter = self.get_adapter()
-        resource = validate_resource(request.data, adapter.resource_type, leniency=self.leniency())
-        link = adapter.create(resource)
+        link = adapter.create(self.validate(adapter, request.data))
         return self.resource_response(adapter, link, status=201)
 
 
@@ -252,17 +294,12 @@ class ResourceDetailView(ResourceView):
     def get(self, request, scim_id: str):
         adapter = self.get_adapter()
         link = adapter.get_link(scim_id)
-        document = self.render(
-            adapter,
-            link,
-            attributes=_names(request.query_params.get("attributes")),
-            excluded=_names(request.query_params.get("excludedAttributes")),
-        )
-        etag = document["meta"]["version"]
+        document = self.render(adapter, link, Selection.from_params(request.query_params))
+        etag_value = etag(str(link.version))
         if_none_match = request.headers.get("If-None-Match")
-        if if_none_match and _etag_matches(if_none_match, etag):
-            return Response(status=304, headers={"ETag": etag})
-        return self.scim_response(document, headers={"ETag": etag})
+        if if_none_match and _etag_matches(if_none_match, etag_value):
+            return Response(status=304, headers={"ETag": etag_value})
+        return self.scim_response(document, headers={"ETag": etag_value})
 
     def locked(self, adapter, scim_id: str):
         """The link, locked for this transaction, after the ``If-Match`` precondition."""
@@ -276,10 +313,7 @@ class ResourceDetailView(ResourceView):
         adapter = self.get_adapter()
         link = self.locked(adapter, scim_id)
         current = adapter.to_resource(link)
-        resource = validate_resource(
-            request.data, adapter.resource_type, leniency=self.leniency(), existing=current
-        )
-        link = adapter.update(link, resource, current)
+        link = adapter.update(link, self.validate(adapter, request.data, current), current)
         return self.resource_response(adapter, link)
 
     def patch(self, request, scim_id: str):
@@ -302,6 +336,47 @@ class ResourceDetailView(ResourceView):
         adapter = self.get_adapter()
         adapter.delete(self.locked(adapter, scim_id))
         return Response(status=204)
+
+
+class GroupDetailView(ResourceDetailView):
+    """Groups change their members as deltas: a member is never loaded to add another.
+
+    PATCH answers 204 (RFC 7644 §3.5.2; Entra prefers it, Okta accepts it) unless the
+    request asks for a representation with ``attributes``/``excludedAttributes``: a body
+    with every member of a large group is what a client does not want back.
+    """
+
+    resource = GROUP
+
+    def put(self, request, scim_id: str):
+        adapter = self.get_adapter()
+        link = self.locked(adapter, scim_id)
+        current = adapter.to_resource(link, members=False)
+        resource = self.validate(adapter, request.data, current)
+        members = MultiValueDelta(replaced=resource.pop("members", []))
+        changed = changed_paths(current, resource) | {"members"}
+        link = adapter.update(link, resource, current, members, changed)
+        return self.resource_response(adapter, link)
+
+    def patch(self, request, scim_id: str):
+        adapter = self.get_adapter()
+        link = self.locked(adapter, scim_id)
+        current = adapter.to_resource(link, members=False)
+        result = apply_patch(
+            current,
+            request.data,
+            adapter.resource_type,
+            delta_attributes=frozenset({"members"}),
+            max_operations=scim_settings.MAX_PATCH_OPERATIONS,
+        )
+        resource = validate_resource(
+            result.resource, adapter.resource_type, leniency=Leniency.LENIENT, existing=current
+        )
+        adapter.update(link, resource, current, result.deltas.get("members"), result.changed)
+        selection = Selection.from_params(request.query_params)
+        if selection.attributes is None and selection.excluded is None:
+            return Response(status=204)
+        return self.resource_response(adapter, link, selection=selection)
 
 
 class MeView(ScimView):

@@ -20,125 +20,78 @@ everything it reads and writes is confined to that tenant.
 
 from __future__ import annotations
 
-import copy
-import uuid
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, models, transaction
+from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from .. import signals
 from ..conf import scim_settings
-from ..mapping import Mapping, ResourcePath, get_value, primary_element, remove_value, set_value
-from ..models import ScimUser
+from ..mapping import ResourcePath, get_value, primary_element
+from ..models import ScimMembership, ScimUser
 from ..protocol import errors
-from ..protocol.schemas import Attribute, ResourceType, Schema
 from ..query import Column
-from ..registry import USER, registry
+from ..registry import USER
+from .base import BaseAdapter, lower, uniqueness_guard
 
 
 def get_user_adapter(tenant_id: str = "") -> UserAdapter:
     return scim_settings.USER_ADAPTER(tenant_id)
 
 
-def lower(value: Any) -> str:
-    return value.lower() if isinstance(value, str) else ""
+PRIMARY_EMAIL = ResourcePath("emails", "value", primary=True)
 
 
-class UserAdapter:
+class UserAdapter(BaseAdapter):
     """Maps SCIM Users onto the host's user model (``AUTH_USER_MODEL``)."""
 
     resource = USER
-
-    def __init__(self, tenant_id: str = "") -> None:
-        self.tenant_id = tenant_id
-
-    # Configuration ----------------------------------------------------------------------
+    link_model = ScimUser
+    host_relation = "user"
+    unstored = ("externalId", "password", "groups")
 
     @property
     def model(self) -> type[models.Model]:
         return get_user_model()
 
-    @property
-    def resource_type(self) -> ResourceType:
-        return registry.resource_type(self.resource)
-
-    @property
-    def mappings(self) -> tuple[Mapping, ...]:
-        return registry.mappings(self.resource, self.model)
-
-    def related_names(self) -> list[str]:
-        """``select_related`` paths from the link row: the user and mapped relations."""
-        relations = {m.relation for m in self.mappings if m.relation}
-        return ["user", *(f"user__{name}" for name in sorted(relations))]
-
     # Reading ----------------------------------------------------------------------------
 
-    def get_queryset(self) -> QuerySet[ScimUser]:
-        """Live (not deleted) links of this tenant, with their users."""
-        return ScimUser.objects.filter(tenant_id=self.tenant_id, deleted_at__isnull=True)
-
-    def get_link(self, scim_id: str, *, for_update: bool = False) -> ScimUser:
-        """The live link with SCIM id ``scim_id`` (locked with ``for_update``), else 404."""
-        try:
-            uuid.UUID(scim_id)
-            return self._locked(self.get_queryset(), for_update).get(scim_id=scim_id)
-        except (ValueError, ScimUser.DoesNotExist):
-            raise errors.NotFound(f"User {scim_id!r} not found.") from None
-
-    def _locked(self, queryset: QuerySet[ScimUser], for_update: bool) -> QuerySet[ScimUser]:
-        queryset = queryset.select_related(*self.related_names())
-        return queryset.select_for_update(of=("self",)) if for_update else queryset
-
-    def filter_column(
-        self, schema: Schema, attribute: Attribute, sub: Attribute | None
-    ) -> Column | None:
-        """Where a filter or ``sortBy`` on this attribute is evaluated (None: not filterable)."""
-        core = schema.id == self.resource_type.schema.id
-        name, sub_name = attribute.name, sub.name if sub else None
-        if core:
-            column = self.link_column(name, sub_name)
-            if column is not None:
-                return column
-        urn = None if core else schema.id
-        for mapping in self.mappings:
-            path = mapping.path
-            if (path.urn, path.attribute, path.sub_attribute) == (urn, name, sub_name):
-                if mapping.lookup is None or path.primary:
-                    return None
-                return Column(
-                    "user__" + mapping.lookup,
-                    field_kind(mapping.model_field, (sub or attribute).case_exact),
-                    blank=None if mapping.model_field.null else "",
-                )
-        return json_column(urn, attribute, sub)
-
     def link_column(self, name: str, sub: str | None) -> Column | None:
-        """Columns of the link row behind core attributes (identity-provider lookups)."""
-        if name == "id":
-            return Column("scim_id", "uuid", blank=None)
-        if name == "externalId":
-            return Column("external_id", "exact")
+        """Columns of the link row behind the identity providers' lookups."""
         if name == "userName":
             return Column("user_name_key", "folded")
         if name == "emails":
             # Email filters match the primary address (what Okta and Entra match on).
             return Column("email_key", "folded") if sub in (None, "value") else Column("", "true")
-        if name == "meta":
-            lookup = {"created": "created_at", "lastModified": "updated_at"}.get(sub or "")
-            return Column(lookup, "datetime", blank=None) if lookup else None
-        return None
+        if name == "groups" and sub in (None, "value"):
+            return Column("memberships__group__scim_id", "uuid", blank=None, many=True)
+        if name == "groups" and sub == "display":
+            return Column("memberships__group__display_name_key", "folded", many=True)
+        return super().link_column(name, sub)
 
-    def to_resource(self, link: ScimUser) -> dict[str, Any]:
-        """The normalized SCIM resource of ``link``'s user."""
-        resource = copy.deepcopy(link.attributes) if isinstance(link.attributes, dict) else {}
-        user = link.user
-        for mapping in self.mappings:
-            set_value(resource, mapping.path, mapping.read(user))
-        if link.external_id:
-            resource["externalId"] = link.external_id
+    def prefetch(self, links: list[ScimUser]) -> None:
+        """Load the (live) groups of ``links`` in one query, for their ``groups`` attribute."""
+        by_user: dict[int, list[dict[str, Any]]] = {link.pk: [] for link in links}
+        rows = (
+            ScimMembership.objects.filter(user__in=list(by_user), group__deleted_at__isnull=True)
+            .order_by("group_id")
+            .values_list("user_id", "group__scim_id", "group__display_name")
+        )
+        for user_id, scim_id, display in rows:
+            by_user[user_id].append({"value": str(scim_id), "display": display, "type": "direct"})
+        for link in links:
+            link.prefetched_groups = by_user[link.pk]
+
+    def to_resource(self, link: ScimUser, *, groups: bool = False) -> dict[str, Any]:
+        """The normalized SCIM resource of ``link``'s user (``groups`` only when asked)."""
+        resource = self.read_mapped(link, self.base_resource(link))
+        if groups:
+            if not hasattr(link, "prefetched_groups"):
+                self.prefetch([link])
+            if link.prefetched_groups:
+                resource["groups"] = link.prefetched_groups
         return resource
 
     # Writing ----------------------------------------------------------------------------
@@ -158,7 +111,7 @@ class UserAdapter:
             ).first()
             if found is not None:
                 return found
-        email = get_value(resource, ResourcePath("emails", "value", primary=True))
+        email = get_value(resource, PRIMARY_EMAIL)
         if "email" in match_on and email:
             return candidates.filter(**{f"{model.get_email_field_name()}__iexact": email}).first()
         return None
@@ -172,7 +125,7 @@ class UserAdapter:
     def check_policies(self, resource: dict[str, Any], current: dict[str, Any] | None) -> None:
         """Refuse what the deployment's policies forbid (``USERNAME_IS_EMAIL``, immutables)."""
         if scim_settings.USERNAME_IS_EMAIL:
-            email = get_value(resource, ResourcePath("emails", "value", primary=True))
+            email = get_value(resource, PRIMARY_EMAIL)
             if lower(resource.get("userName")) != lower(email):
                 raise errors.InvalidValue("userName must be the same as the primary email.")
         if current is None:
@@ -204,15 +157,6 @@ class UserAdapter:
     def reactivate(self, user: models.Model) -> None:
         """Hook called when an inactive user becomes active again."""
 
-    def stored_attributes(self, resource: dict[str, Any]) -> dict[str, Any]:
-        """What is kept as JSON on the link: everything no mapping or column holds."""
-        stored = copy.deepcopy(resource)
-        for key in ("externalId", "password", "groups"):
-            stored.pop(key, None)
-        for mapping in self.mappings:
-            remove_value(stored, mapping.path)
-        return stored
-
     def create(self, resource: dict[str, Any]) -> ScimUser:
         """Provision ``resource``: adopt or create the host user and link it."""
         self.check_policies(resource, None)
@@ -220,7 +164,7 @@ class UserAdapter:
         existing = ScimUser.objects.filter(tenant_id=self.tenant_id, user_name_key=key).first()
         if existing is not None:
             if existing.is_deleted and scim_settings.RELINK_DELETED_USERS:
-                existing = self._locked(ScimUser.objects, True).get(pk=existing.pk)
+                existing = self.locked(ScimUser.objects, True).get(pk=existing.pk)
                 return self._revive(existing, resource)
             raise errors.Uniqueness(f"A user with userName {resource.get('userName')!r} exists.")
         user = self.match_existing_user(resource)
@@ -228,10 +172,10 @@ class UserAdapter:
         if user is None:
             user = self.new_user(resource)
         was_active = adopted and _is_active(user)
-        with _uniqueness_guard():
+        with uniqueness_guard():
             self.save_user(user, resource, created=not adopted)
             link = ScimUser(user=user, tenant_id=self.tenant_id)
-            self._fill_link(link, resource)
+            self.fill_link(link, resource)
             link.save(force_insert=True)
         signals.user_provisioned.send(
             sender=type(self),
@@ -252,9 +196,9 @@ class UserAdapter:
         if not changed:
             return link
         was_active = _is_active(link.user)
-        with _uniqueness_guard():
+        with uniqueness_guard():
             self.save_user(link.user, resource, created=False)
-            self._fill_link(link, resource)
+            self.fill_link(link, resource)
             link.save()
         signals.user_updated.send(
             sender=type(self),
@@ -282,7 +226,7 @@ class UserAdapter:
         resource["active"] = False
         self.save_user(user, resource, created=False)
         link.deleted_at = timezone.now()
-        self._fill_link(link, resource)
+        self.fill_link(link, resource)
         link.save()
         if was_active:
             self._transition(link, False)
@@ -294,9 +238,9 @@ class UserAdapter:
         """Re-provision a soft-deleted user: the same id, the new attributes."""
         link.deleted_at = None
         was_active = _is_active(link.user)
-        with _uniqueness_guard():
+        with uniqueness_guard():
             self.save_user(link.user, resource, created=False)
-            self._fill_link(link, resource)
+            self.fill_link(link, resource)
             link.save()
         signals.user_provisioned.send(
             sender=type(self),
@@ -310,15 +254,11 @@ class UserAdapter:
             self._transition(link, _is_active(link.user))
         return link
 
-    def _fill_link(self, link: ScimUser, resource: dict[str, Any]) -> None:
-        link.user_name_key = lower(resource.get("userName"))[:255]
-        email = get_value(resource, ResourcePath("emails", "value", primary=True))
-        link.email_key = lower(email)[:254]
-        link.external_id = (resource.get("externalId") or "")[:255]
-        link.attributes = self.stored_attributes(resource)
-        link.updated_at = timezone.now()
-        if link.pk:
-            link.version = (link.version or 0) + 1
+    def fill_link(self, link: ScimUser, resource: dict[str, Any]) -> None:
+        super().fill_link(link, resource)
+        link.user_name = (resource.get("userName") or "")[:255]
+        link.user_name_key = link.user_name.lower()
+        link.email_key = lower(get_value(resource, PRIMARY_EMAIL))[:254]
 
     def _transition(self, link: ScimUser, active: bool) -> None:
         if active:
@@ -331,31 +271,6 @@ class UserAdapter:
             signals.user_deactivated.send(
                 sender=type(self), adapter=self, user=link.user, link=link
             )
-
-
-def field_kind(model_field: models.Field, case_exact: bool) -> str:
-    """How a filter compares values of ``model_field``."""
-    if isinstance(model_field, models.BooleanField):
-        return "boolean"
-    if isinstance(model_field, (models.IntegerField, models.FloatField, models.DecimalField)):
-        return "number"
-    if isinstance(model_field, models.DateTimeField):
-        return "datetime"
-    return "exact" if case_exact else "text"
-
-
-JSON_KINDS = {"boolean": "boolean", "integer": "number", "decimal": "number"}
-
-
-def json_column(urn: str | None, attribute: Attribute, sub: Attribute | None) -> Column | None:
-    """A column for a single-valued attribute kept in the link's JSON ``attributes``."""
-    leaf = sub or attribute
-    if attribute.multi_valued or leaf.type == "complex" or leaf.returned == "never":
-        return None
-    keys = [urn] if urn else []
-    keys += [attribute.name] + ([sub.name] if sub else [])
-    kind = JSON_KINDS.get(leaf.type) or ("exact" if leaf.case_exact else "text")
-    return Column("attributes__" + "__".join(keys), kind, blank=None)
 
 
 def changed_paths(before: dict[str, Any], after: dict[str, Any]) -> set[str]:
@@ -379,23 +294,6 @@ def _comparable(value: Any) -> Any:
 
 def _is_active(user: models.Model) -> bool:
     return bool(getattr(user, "is_active", True))
-
-
-class _uniqueness_guard:
-    """A savepoint that turns an ``IntegrityError`` (a unique value taken) into a 409."""
-
-    def __enter__(self):
-        self._atomic = transaction.atomic()
-        self._atomic.__enter__()
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        self._atomic.__exit__(exc_type, exc, tb)
-        if exc_type is not None and issubclass(exc_type, IntegrityError):
-            raise errors.Uniqueness(
-                "A unique attribute (such as userName) is already in use."
-            ) from None
-        return False
 
 
 __all__ = ["UserAdapter", "changed_paths", "get_user_adapter", "primary_element"]

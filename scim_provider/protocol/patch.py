@@ -376,7 +376,7 @@ class _Patcher:
         elif sub is not None and attribute.multi_valued:
             raise InvalidPath(
                 f"{text!r}: select the elements of {attribute.name!r} with a value filter, "
-                f"e.g. {attribute.name}[type eq \"work\"].{sub.name}."
+                f'e.g. {attribute.name}[type eq "work"].{sub.name}.'
             )
         return self._target(schema, attribute, sub, value_filter)
 
@@ -738,8 +738,10 @@ def _check_filter(attribute: Attribute, node: Filter) -> None:
         _check_filter(attribute, node.operand)
     elif isinstance(node, Compare | Present):
         path = node.path
-        if path.urn is not None or path.sub_attribute is not None or (
-            attribute.sub_attribute(path.attribute) is None
+        if (
+            path.urn is not None
+            or path.sub_attribute is not None
+            or (attribute.sub_attribute(path.attribute) is None)
         ):
             raise InvalidFilter(
                 f"The value filter of {attribute.name!r} names {str(path)!r}, which is not one "

@@ -105,8 +105,9 @@ class Attribute:
             ("uniqueness", self.uniqueness, UNIQUENESS),
         ):
             if value not in allowed:
-                raise ValueError(f"Attribute {self.name!r}: {field} {value!r} is not one of "
-                                 f"{sorted(allowed)}.")
+                raise ValueError(
+                    f"Attribute {self.name!r}: {field} {value!r} is not one of {sorted(allowed)}."
+                )
         if self.sub_attributes and self.type != "complex":
             raise ValueError(f"Attribute {self.name!r}: sub-attributes need type complex.")
 
@@ -342,17 +343,36 @@ META_ATTRIBUTE = Attribute(
     mutability="readOnly",
     description="A complex attribute containing resource metadata.",
     sub_attributes=(
-        _string("resourceType", "The name of the resource type.", case_exact=True,
-                mutability="readOnly"),
-        Attribute("created", "dateTime", mutability="readOnly",
-                  description="The DateTime that the resource was added to the service provider."),
-        Attribute("lastModified", "dateTime", mutability="readOnly",
-                  description="The most recent DateTime that the details of this resource were "
-                  "updated at the service provider."),
-        Attribute("location", "reference", case_exact=True, mutability="readOnly",
-                  reference_types=("uri",), description="The URI of the resource being returned."),
-        _string("version", "The version of the resource being returned.", case_exact=True,
-                mutability="readOnly"),
+        _string(
+            "resourceType", "The name of the resource type.", case_exact=True, mutability="readOnly"
+        ),
+        Attribute(
+            "created",
+            "dateTime",
+            mutability="readOnly",
+            description="The DateTime that the resource was added to the service provider.",
+        ),
+        Attribute(
+            "lastModified",
+            "dateTime",
+            mutability="readOnly",
+            description="The most recent DateTime that the details of this resource were "
+            "updated at the service provider.",
+        ),
+        Attribute(
+            "location",
+            "reference",
+            case_exact=True,
+            mutability="readOnly",
+            reference_types=("uri",),
+            description="The URI of the resource being returned.",
+        ),
+        _string(
+            "version",
+            "The version of the resource being returned.",
+            case_exact=True,
+            mutability="readOnly",
+        ),
     ),
 )
 
@@ -385,20 +405,31 @@ USER_SCHEMA = Schema(
         ),
         _string("displayName", "The name of the User, suitable for display to end-users."),
         _string("nickName", "The casual way to address the user in real life."),
-        Attribute("profileUrl", "reference", reference_types=("external",),
-                  description="A fully qualified URL pointing to a page representing the "
-                  "User's online profile."),
-        _string("title", "The user's title, such as \"Vice President\"."),
-        _string("userType", "Used to identify the relationship between the organization "
-                "and the user."),
-        _string("preferredLanguage", "Indicates the User's preferred written or spoken "
-                "language (RFC 7231 Accept-Language)."),
+        Attribute(
+            "profileUrl",
+            "reference",
+            reference_types=("external",),
+            description="A fully qualified URL pointing to a page representing the "
+            "User's online profile.",
+        ),
+        _string("title", 'The user\'s title, such as "Vice President".'),
+        _string(
+            "userType", "Used to identify the relationship between the organization and the user."
+        ),
+        _string(
+            "preferredLanguage",
+            "Indicates the User's preferred written or spoken language (RFC 7231 Accept-Language).",
+        ),
         _string("locale", "Used to indicate the User's default location (e.g. 'en-US')."),
         _string("timezone", "The User's time zone in the IANA Time Zone database format."),
-        Attribute("active", "boolean", description="A Boolean value indicating the User's "
-                  "administrative status."),
-        _string("password", "The User's cleartext password.", mutability="writeOnly",
-                returned="never"),
+        Attribute(
+            "active",
+            "boolean",
+            description="A Boolean value indicating the User's administrative status.",
+        ),
+        _string(
+            "password", "The User's cleartext password.", mutability="writeOnly", returned="never"
+        ),
         _plural(
             "emails",
             "Email addresses for the user.",
@@ -420,8 +451,12 @@ USER_SCHEMA = Schema(
         _plural(
             "photos",
             "URLs of photos of the User.",
-            Attribute("value", "reference", reference_types=("external",),
-                      description="URL of a photo of the User."),
+            Attribute(
+                "value",
+                "reference",
+                reference_types=("external",),
+                description="URL of a photo of the User.",
+            ),
             ("photo", "thumbnail"),
         ),
         _multi(
@@ -433,28 +468,44 @@ USER_SCHEMA = Schema(
             _string("region", "The state or region component."),
             _string("postalCode", "The zip code or postal code component."),
             _string("country", "The country name component (ISO 3166-1 alpha-2)."),
-            _string("type", "A label indicating the address function.",
-                    canonical_values=("work", "home", "other")),
+            _string(
+                "type",
+                "A label indicating the address function.",
+                canonical_values=("work", "home", "other"),
+            ),
             _primary("address"),
         ),
         _multi(
             "groups",
             "A list of groups to which the user belongs.",
             _string("value", "The identifier of the User's group.", mutability="readOnly"),
-            Attribute("$ref", "reference", reference_types=("User", "Group"),
-                      mutability="readOnly",
-                      description="The URI of the corresponding 'Group' resource."),
+            Attribute(
+                "$ref",
+                "reference",
+                reference_types=("User", "Group"),
+                mutability="readOnly",
+                description="The URI of the corresponding 'Group' resource.",
+            ),
             _string("display", "A human-readable name.", mutability="readOnly"),
-            _string("type", "A label indicating the attribute's function.",
-                    canonical_values=("direct", "indirect"), mutability="readOnly"),
+            _string(
+                "type",
+                "A label indicating the attribute's function.",
+                canonical_values=("direct", "indirect"),
+                mutability="readOnly",
+            ),
             mutability="readOnly",
         ),
-        _plural("entitlements", "A list of entitlements for the User.",
-                _string("value", "The value of an entitlement.")),
-        _plural("roles", "A list of roles for the User.",
-                _string("value", "The value of a role.")),
-        _plural("x509Certificates", "A list of certificates issued to the User.",
-                Attribute("value", "binary", description="The value of an X.509 certificate.")),
+        _plural(
+            "entitlements",
+            "A list of entitlements for the User.",
+            _string("value", "The value of an entitlement."),
+        ),
+        _plural("roles", "A list of roles for the User.", _string("value", "The value of a role.")),
+        _plural(
+            "x509Certificates",
+            "A list of certificates issued to the User.",
+            Attribute("value", "binary", description="The value of an X.509 certificate."),
+        ),
         EXTERNAL_ID_ATTRIBUTE,
     ),
 )
@@ -469,13 +520,21 @@ GROUP_SCHEMA = Schema(
             "members",
             "A list of members of the Group.",
             _string("value", "Identifier of the member of this Group.", mutability="immutable"),
-            Attribute("$ref", "reference", reference_types=("User", "Group"),
-                      mutability="immutable",
-                      description="The URI corresponding to a SCIM resource that is a member "
-                      "of this Group."),
+            Attribute(
+                "$ref",
+                "reference",
+                reference_types=("User", "Group"),
+                mutability="immutable",
+                description="The URI corresponding to a SCIM resource that is a member "
+                "of this Group.",
+            ),
             _string("display", "A human-readable name of the member.", mutability="readOnly"),
-            _string("type", "A label indicating the type of resource, e.g. 'User' or 'Group'.",
-                    canonical_values=("User", "Group"), mutability="immutable"),
+            _string(
+                "type",
+                "A label indicating the type of resource, e.g. 'User' or 'Group'.",
+                canonical_values=("User", "Group"),
+                mutability="immutable",
+            ),
         ),
         EXTERNAL_ID_ATTRIBUTE,
     ),
@@ -497,11 +556,15 @@ ENTERPRISE_USER_SCHEMA = Schema(
             description="The User's manager.",
             sub_attributes=(
                 _string("value", "The id of the SCIM resource representing the User's manager."),
-                Attribute("$ref", "reference", reference_types=("User",),
-                          description="The URI of the SCIM resource representing the User's "
-                          "manager."),
-                _string("displayName", "The displayName of the User's manager.",
-                        mutability="readOnly"),
+                Attribute(
+                    "$ref",
+                    "reference",
+                    reference_types=("User",),
+                    description="The URI of the SCIM resource representing the User's manager.",
+                ),
+                _string(
+                    "displayName", "The displayName of the User's manager.", mutability="readOnly"
+                ),
             ),
         ),
     ),
@@ -524,6 +587,7 @@ _RFC_ATTRIBUTES = frozenset(
         )
     )
 )
+
 
 def _extensions(
     defaults: tuple[tuple[Schema, bool], ...], extra: Iterable[Schema | tuple[Schema, bool]]

@@ -173,8 +173,9 @@ def _select(
     return _filter_subs(
         attribute,
         value,
-        lambda sub: sub.returned == "always"
-        or (sub.returned == "default" and sub.name not in subs),
+        lambda sub: (
+            sub.returned == "always" or (sub.returned == "default" and sub.name not in subs)
+        ),
     )
 
 

@@ -457,9 +457,7 @@ def _place(
         raise InvalidValue(f"Send {path!r} as a nested object, not as a dotted key.")
     attribute = schema.attribute(attribute_name)
     if attribute is None or (sub_name and attribute.type != "complex"):
-        coercer.tolerate(
-            coercer.policy.unknown_attributes, path, f"Unknown attribute {path!r}."
-        )
+        coercer.tolerate(coercer.policy.unknown_attributes, path, f"Unknown attribute {path!r}.")
         return
     bucket = raw.setdefault(schema.id, {})
     if sub_name:

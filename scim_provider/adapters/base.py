@@ -1,0 +1,199 @@
+"""What every resource adapter shares: tenant scope, link lookup, filter columns, JSON storage.
+
+A *link* row (``ScimUser``, ``ScimGroup``) carries the SCIM side of a resource: its UUID
+``scim_id``, ``externalId``, tenant, soft-delete state, version and the attributes no
+mapping stores on the host (``attributes``, JSON). Subclasses say which link model they use
+and which host model the mappings of the registry apply to.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from typing import Any
+
+from django.db import IntegrityError, models, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from ..mapping import Mapping, set_value
+from ..protocol import errors
+from ..protocol.schemas import Attribute, ResourceType, Schema
+from ..query import Column
+from ..registry import registry
+
+
+def lower(value: Any) -> str:
+    return value.lower() if isinstance(value, str) else ""
+
+
+def field_kind(model_field: models.Field, case_exact: bool) -> str:
+    """How a filter compares values of ``model_field``."""
+    if isinstance(model_field, models.BooleanField):
+        return "boolean"
+    if isinstance(model_field, (models.IntegerField, models.FloatField, models.DecimalField)):
+        return "number"
+    if isinstance(model_field, models.DateTimeField):
+        return "datetime"
+    return "exact" if case_exact else "text"
+
+
+JSON_KINDS = {"boolean": "boolean", "integer": "number", "decimal": "number"}
+
+
+def json_column(urn: str | None, attribute: Attribute, sub: Attribute | None) -> Column | None:
+    """A column for a single-valued attribute kept in the link's JSON ``attributes``."""
+    leaf = sub or attribute
+    if attribute.multi_valued or leaf.type == "complex" or leaf.returned == "never":
+        return None
+    keys = [urn] if urn else []
+    keys += [attribute.name] + ([sub.name] if sub else [])
+    kind = JSON_KINDS.get(leaf.type) or ("exact" if leaf.case_exact else "text")
+    return Column("attributes__" + "__".join(keys), kind, blank=None)
+
+
+class BaseAdapter:
+    """Tenant-scoped access to one resource type's link rows."""
+
+    resource: str
+    link_model: type[models.Model]
+    #: The link's foreign key to the host object, for ``select_related`` and filters.
+    host_relation: str | None = None
+    #: Top-level keys never stored in the link's JSON.
+    unstored = ("externalId",)
+
+    def __init__(self, tenant_id: str = "") -> None:
+        self.tenant_id = tenant_id
+
+    @property
+    def model(self) -> type[models.Model] | None:
+        """The host model the mappings apply to (None: nothing is mirrored)."""
+        raise NotImplementedError
+
+    @property
+    def resource_type(self) -> ResourceType:
+        return registry.resource_type(self.resource)
+
+    @property
+    def mappings(self) -> tuple[Mapping, ...]:
+        model = self.model
+        return registry.mappings(self.resource, model) if model is not None else ()
+
+    def related_names(self) -> list[str]:
+        """``select_related`` paths from the link row: the host object and mapped relations."""
+        if self.host_relation is None:
+            return []
+        relations = {m.relation for m in self.mappings if m.relation}
+        return [self.host_relation, *(f"{self.host_relation}__{r}" for r in sorted(relations))]
+
+    # Reading ----------------------------------------------------------------------------
+
+    def get_queryset(self) -> QuerySet:
+        """Live (not deleted) links of this tenant."""
+        return self.link_model._default_manager.filter(
+            tenant_id=self.tenant_id, deleted_at__isnull=True
+        )
+
+    def get_link(self, scim_id: str, *, for_update: bool = False):
+        """The live link with SCIM id ``scim_id`` (locked with ``for_update``), else 404."""
+        try:
+            uuid.UUID(scim_id)
+            return self.locked(self.get_queryset(), for_update).get(scim_id=scim_id)
+        except (ValueError, self.link_model.DoesNotExist):
+            raise errors.NotFound(f"{self.resource} {scim_id!r} not found.") from None
+
+    def locked(self, queryset: QuerySet, for_update: bool) -> QuerySet:
+        queryset = queryset.select_related(*self.related_names())
+        return queryset.select_for_update(of=("self",)) if for_update else queryset
+
+    def host_object(self, link) -> models.Model | None:
+        return getattr(link, self.host_relation) if self.host_relation else None
+
+    def read_mapped(self, link, resource: dict[str, Any]) -> dict[str, Any]:
+        """``resource`` with the mapped attributes read from the host object."""
+        host = self.host_object(link)
+        if host is not None:
+            for mapping in self.mappings:
+                set_value(resource, mapping.path, mapping.read(host))
+        return resource
+
+    def base_resource(self, link) -> dict[str, Any]:
+        """The JSON-kept attributes and ``externalId`` of ``link``."""
+        resource = copy.deepcopy(link.attributes) if isinstance(link.attributes, dict) else {}
+        if link.external_id:
+            resource["externalId"] = link.external_id
+        return resource
+
+    # Filters ----------------------------------------------------------------------------
+
+    def filter_column(
+        self, schema: Schema, attribute: Attribute, sub: Attribute | None
+    ) -> Column | None:
+        """Where a filter or ``sortBy`` on this attribute is evaluated (None: not filterable)."""
+        core = schema.id == self.resource_type.schema.id
+        name, sub_name = attribute.name, sub.name if sub else None
+        if core:
+            column = self.link_column(name, sub_name)
+            if column is not None:
+                return column
+        urn = None if core else schema.id
+        for mapping in self.mappings:
+            path = mapping.path
+            if (path.urn, path.attribute, path.sub_attribute) == (urn, name, sub_name):
+                if mapping.lookup is None or path.primary or self.host_relation is None:
+                    return None
+                return Column(
+                    f"{self.host_relation}__{mapping.lookup}",
+                    field_kind(mapping.model_field, (sub or attribute).case_exact),
+                    blank=None if mapping.model_field.null else "",
+                )
+        return json_column(urn, attribute, sub)
+
+    def link_column(self, name: str, sub: str | None) -> Column | None:
+        """Columns of the link row behind core attributes."""
+        if name == "id":
+            return Column("scim_id", "uuid", blank=None)
+        if name == "externalId":
+            return Column("external_id", "exact")
+        if name == "meta":
+            lookup = {"created": "created_at", "lastModified": "updated_at"}.get(sub or "")
+            return Column(lookup, "datetime", blank=None) if lookup else None
+        return None
+
+    # Writing ----------------------------------------------------------------------------
+
+    def stored_attributes(self, resource: dict[str, Any]) -> dict[str, Any]:
+        """What is kept as JSON on the link: everything no mapping or column holds."""
+        from ..mapping import remove_value
+
+        stored = copy.deepcopy(resource)
+        for key in self.unstored:
+            stored.pop(key, None)
+        for mapping in self.mappings:
+            remove_value(stored, mapping.path)
+        return stored
+
+    def fill_link(self, link, resource: dict[str, Any]) -> None:
+        """Copy the link's own columns from ``resource``; bump the version of saved links."""
+        link.external_id = (resource.get("externalId") or "")[:255]
+        link.attributes = self.stored_attributes(resource)
+        link.updated_at = timezone.now()
+        if link.pk:
+            link.version = (link.version or 0) + 1
+
+
+class uniqueness_guard:
+    """A savepoint that turns an ``IntegrityError`` (a unique value taken) into a 409."""
+
+    def __enter__(self):
+        self._atomic = transaction.atomic()
+        self._atomic.__enter__()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self._atomic.__exit__(exc_type, exc, tb)
+        if exc_type is not None and issubclass(exc_type, IntegrityError):
+            raise errors.Uniqueness(
+                "A unique attribute (such as userName) is already in use."
+            ) from None
+        return False

@@ -1,0 +1,392 @@
+"""Groups (RFC 7643 §4.2): pushed groups, their members, and the host groups they mirror.
+
+A group and its memberships are kept in ``ScimGroup`` / ``ScimMembership`` (what the
+identity provider pushed); the host's group model (``GROUP_MODEL``, ``auth.Group`` by
+default, ``None`` for none) is mirrored: created, renamed through the ``GROUP_FIELDS``
+mappings, and given the same members through its many-to-many relation with the user
+model, found automatically (``User.groups``, ``Team.members``...).
+
+Membership at scale: a PATCH that adds or removes *k* members costs a constant number of
+queries, independent of *k* (up to ``MEMBERS_CHUNK_SIZE`` ids per statement) and of the
+group's size: one query resolves the ids, one ``INSERT ... SELECT ... WHERE NOT EXISTS`` or
+one ``DELETE`` changes each membership table. Members are never loaded to add or remove
+some; only a full replacement reads the current member ids, to compute the difference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.db import connection, models
+from django.utils import timezone
+
+from .. import signals
+from ..conf import scim_settings
+from ..mapping import get_value
+from ..models import ScimGroup, ScimMembership, ScimUser
+from ..protocol import errors
+from ..protocol.patch import MultiValueDelta
+from ..protocol.schemas import Attribute, Schema
+from ..query import Column
+from ..registry import GROUP
+from .base import BaseAdapter, json_column, uniqueness_guard
+
+MEMBERS_CHUNK_SIZE = 5000
+
+
+def get_group_adapter(tenant_id: str = "") -> GroupAdapter:
+    return scim_settings.GROUP_ADAPTER(tenant_id)
+
+
+def chunks(items: Sequence, size: int = MEMBERS_CHUNK_SIZE) -> Iterable[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class HostMembership:
+    """The host's many-to-many between its group model and the user model."""
+
+    def __init__(self, table: str, group_column: str, user_column: str) -> None:
+        self.table, self.group_column, self.user_column = table, group_column, user_column
+
+    @classmethod
+    def find(cls, group_model: type[models.Model]) -> HostMembership | None:
+        user_model = get_user_model()
+        for m2m in group_model._meta.many_to_many:
+            if m2m.related_model is user_model:
+                return cls(m2m.m2m_db_table(), m2m.m2m_column_name(), m2m.m2m_reverse_name())
+        for m2m in user_model._meta.many_to_many:
+            if m2m.related_model is group_model:
+                return cls(m2m.m2m_db_table(), m2m.m2m_reverse_name(), m2m.m2m_column_name())
+        return None
+
+
+class GroupAdapter(BaseAdapter):
+    """Maps SCIM Groups onto ``ScimGroup`` and mirrors them onto the host's group model."""
+
+    resource = GROUP
+    link_model = ScimGroup
+    unstored = ("externalId", "displayName", "members")
+
+    @property
+    def model(self) -> type[models.Model] | None:
+        label = scim_settings.GROUP_MODEL
+        return apps.get_model(label) if label else None
+
+    # Reading ----------------------------------------------------------------------------
+
+    def stored_attributes(self, resource: dict[str, Any]) -> dict[str, Any]:
+        """Groups keep every attribute on the link; the host group is a mirror."""
+        return {k: v for k, v in resource.items() if k not in self.unstored}
+
+    def filter_column(
+        self, schema: Schema, attribute: Attribute, sub: Attribute | None
+    ) -> Column | None:
+        core = schema.id == self.resource_type.schema.id
+        if core:
+            column = self.link_column(attribute.name, sub.name if sub else None)
+            if column is not None:
+                return column
+        return json_column(None if core else schema.id, attribute, sub)
+
+    def link_column(self, name: str, sub: str | None) -> Column | None:
+        if name == "displayName":
+            return Column("display_name_key", "folded")
+        if name == "members" and sub in (None, "value"):
+            return Column("memberships__user__scim_id", "uuid", blank=None, many=True)
+        if name == "members" and sub == "display":
+            return Column("memberships__user__user_name_key", "folded", many=True)
+        return super().link_column(name, sub)
+
+    def prefetch(self, links: list[ScimGroup]) -> None:
+        """Load the members of ``links`` in one query (for list pages and GET)."""
+        by_group: dict[int, list[dict[str, Any]]] = {link.pk: [] for link in links}
+        rows = (
+            ScimMembership.objects.filter(group__in=list(by_group))
+            .order_by("pk")
+            .values_list("group_id", "user__scim_id", "user__user_name")
+        )
+        for group_id, scim_id, user_name in rows:
+            by_group[group_id].append(self.member(scim_id, user_name))
+        for link in links:
+            link.prefetched_members = by_group[link.pk]
+
+    def member(self, scim_id, display: str) -> dict[str, Any]:
+        element = {"value": str(scim_id), "type": "User"}
+        if display:
+            element["display"] = display
+        return element
+
+    def to_resource(self, link: ScimGroup, *, members: bool = True) -> dict[str, Any]:
+        resource = self.base_resource(link)
+        resource["displayName"] = link.display_name
+        if members:
+            if not hasattr(link, "prefetched_members"):
+                self.prefetch([link])
+            if link.prefetched_members:
+                resource["members"] = link.prefetched_members
+        return resource
+
+    # Writing ----------------------------------------------------------------------------
+
+    def host_display_name(self, display_name: str) -> str:
+        """The name of the mirrored host group: tenants share the host table, so they
+        get their id as a prefix to keep names unique."""
+        return f"{self.tenant_id}: {display_name}" if self.tenant_id else display_name
+
+    def save_host_group(self, link: ScimGroup, resource: dict[str, Any]) -> models.Model | None:
+        """Create or update the mirrored host group; None when ``GROUP_MODEL`` is None."""
+        model = self.model
+        if model is None:
+            return None
+        host = None
+        if link.host_group_id:
+            host = model._default_manager.filter(pk=link.host_group_id).first()
+        created = host is None
+        if created:
+            host = model()
+        pending: dict[str, models.Model] = {}
+        for mapping in self.mappings:
+            value = get_value(resource, mapping.path)
+            if str(mapping.path) == "displayName" and isinstance(value, str):
+                value = self.host_display_name(value)
+            mapping.write(host, value, pending)
+        host.save()
+        for related in pending.values():
+            related.save()
+        link.host_group_id = str(host.pk)
+        return host
+
+    def create(self, resource: dict[str, Any]) -> ScimGroup:
+        members = self.resolve_members(_values(resource.get("members")), strict=True)
+        link = ScimGroup(tenant_id=self.tenant_id)
+        self.fill_link(link, resource)
+        with uniqueness_guard():
+            self.save_host_group(link, resource)
+            link.save(force_insert=True)
+        signals.group_created.send(sender=type(self), adapter=self, group=link, resource=resource)
+        self.add_members(link, members)
+        return link
+
+    def update(
+        self,
+        link: ScimGroup,
+        resource: dict[str, Any],
+        current: dict[str, Any],
+        delta: MultiValueDelta | None,
+        changed: set[str],
+    ) -> ScimGroup:
+        """Write ``resource`` (without members) and apply the member ``delta``."""
+        if delta is not None:
+            self.apply_members(link, delta)
+        attributes_changed = changed - {"members"}
+        if attributes_changed:
+            self.fill_link(link, resource)
+            with uniqueness_guard():
+                if "displayName" in attributes_changed or any(
+                    str(m.path) in attributes_changed for m in self.mappings
+                ):
+                    self.save_host_group(link, resource)
+                link.save()
+            signals.group_updated.send(
+                sender=type(self),
+                adapter=self,
+                group=link,
+                resource=resource,
+                changed=attributes_changed,
+            )
+        elif changed:
+            link.updated_at = timezone.now()
+            link.version += 1
+            ScimGroup.objects.filter(pk=link.pk).update(
+                updated_at=link.updated_at, version=link.version
+            )
+        return link
+
+    def fill_link(self, link: ScimGroup, resource: dict[str, Any]) -> None:
+        super().fill_link(link, resource)
+        link.display_name = (resource.get("displayName") or "")[:255]
+        link.display_name_key = link.display_name.lower()
+
+    def delete(self, link: ScimGroup) -> None:
+        """DELETE: unassign every member; soft-delete (default) or delete the group."""
+        hard = scim_settings.GROUP_DELETE_MODE == "delete"
+        self.apply_members(link, MultiValueDelta(cleared=True))
+        host = None
+        if link.host_group_id and self.model is not None:
+            host = self.model._default_manager.filter(pk=link.host_group_id).first()
+        if hard:
+            if host is not None:
+                host.delete()
+            link.delete()
+        else:
+            link.deleted_at = timezone.now()
+            link.save(update_fields=["deleted_at"])
+        signals.group_deleted.send(sender=type(self), adapter=self, group=link, hard=hard)
+
+    # Members ----------------------------------------------------------------------------
+
+    def resolve_members(self, values: list[str], *, strict: bool) -> dict[int, int]:
+        """``{ScimUser pk: host user pk}`` for the member ids ``values`` of this tenant.
+
+        With ``strict``, an unknown id is a 400 naming it: members must be provisioned first.
+        """
+        found: dict[int, int] = {}
+        wanted = {v for v in values if _is_uuid(v)}
+        known: set[str] = set()
+        for chunk in chunks(sorted(wanted)):
+            rows = ScimUser.objects.filter(
+                tenant_id=self.tenant_id, deleted_at__isnull=True, scim_id__in=chunk
+            ).values_list("pk", "user_id", "scim_id")
+            for pk, user_id, scim_id in rows:
+                found[pk] = user_id
+                known.add(str(scim_id))
+        if strict:
+            unknown = sorted(set(values) - known)
+            if unknown:
+                shown = ", ".join(repr(v) for v in unknown[:10])
+                more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+                raise errors.InvalidValue(f"Unknown members (provision them first): {shown}{more}.")
+        return found
+
+    def current_members(self, link: ScimGroup) -> dict[int, int]:
+        rows = ScimMembership.objects.filter(group=link).values_list("user_id", "user__user_id")
+        return dict(rows)
+
+    def apply_members(self, link: ScimGroup, delta: MultiValueDelta) -> None:
+        """Apply a PATCH/PUT member change with a constant number of queries."""
+        if delta.replaced is not None or delta.cleared:
+            target = self.resolve_members(_values(delta.replaced or []), strict=True)
+            current = self.current_members(link)
+            removed = {pk: current[pk] for pk in current.keys() - target.keys()}
+            added = {pk: target[pk] for pk in target.keys() - current.keys()}
+            self.remove_members(link, removed)
+            self.add_members(link, added)
+            return
+        if delta.removed:
+            self.remove_members(link, self.resolve_members(sorted(delta.removed), strict=False))
+        if delta.added:
+            self.add_members(link, self.resolve_members(_values(delta.added), strict=True))
+
+    def add_members(self, link: ScimGroup, members: dict[int, int]) -> None:
+        """Add ``members`` ({link pk: user pk}); existing memberships are left alone."""
+        if not members:
+            return
+        pks = sorted(members)
+        for chunk in chunks(pks):
+            _insert_missing(
+                ScimMembership._meta.db_table,
+                ("group_id", link.pk),
+                ("user_id", "id", ScimUser._meta.db_table, chunk),
+                extra=("created_at", connection.ops.adapt_datetimefield_value(timezone.now())),
+            )
+        host = self.host_membership()
+        if host is not None and link.host_group_id:
+            user_ids = sorted(set(members.values()))
+            for chunk in chunks(user_ids):
+                _insert_missing(
+                    host.table,
+                    (host.group_column, _host_pk(self.model, link.host_group_id)),
+                    (
+                        host.user_column,
+                        get_user_model()._meta.pk.column,
+                        get_user_model()._meta.db_table,
+                        chunk,
+                    ),
+                )
+        signals.members_added.send(
+            sender=type(self), adapter=self, group=link, user_ids=sorted(set(members.values()))
+        )
+
+    def remove_members(self, link: ScimGroup, members: dict[int, int]) -> None:
+        if not members:
+            return
+        for chunk in chunks(sorted(members)):
+            ScimMembership.objects.filter(group=link, user_id__in=chunk)._raw_delete(
+                ScimMembership.objects.db
+            )
+        host = self.host_membership()
+        if host is not None and link.host_group_id:
+            user_ids = sorted(set(members.values()))
+            for chunk in chunks(user_ids):
+                _delete_rows(
+                    host.table,
+                    host.group_column,
+                    _host_pk(self.model, link.host_group_id),
+                    host.user_column,
+                    chunk,
+                )
+        signals.members_removed.send(
+            sender=type(self), adapter=self, group=link, user_ids=sorted(set(members.values()))
+        )
+
+    def host_membership(self) -> HostMembership | None:
+        model = self.model
+        return HostMembership.find(model) if model is not None else None
+
+
+def _values(elements: Any) -> list[str]:
+    if not isinstance(elements, list):
+        return []
+    return [str(e["value"]) for e in elements if isinstance(e, dict) and e.get("value")]
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        return False
+    return True
+
+
+def _host_pk(model: type[models.Model], text: str) -> Any:
+    return model._meta.pk.to_python(text)
+
+
+def _insert_missing(
+    table: str,
+    fixed: tuple[str, Any],
+    source: tuple[str, str, str, Sequence[Any]],
+    extra: tuple[str, Any] | None = None,
+) -> None:
+    """``INSERT INTO table (fixed, target) SELECT ... WHERE NOT EXISTS``: one statement.
+
+    ``source`` is (target column, key column of the source table, source table, keys):
+    rows of the source table whose key is in ``keys`` are inserted unless already there.
+    """
+    q = connection.ops.quote_name
+    fixed_column, fixed_value = fixed
+    target_column, key_column, source_table, keys = source
+    columns = [q(fixed_column), q(target_column)]
+    select = ["%s", f"s.{q(key_column)}"]
+    params: list[Any] = [fixed_value]
+    if extra is not None:
+        columns.append(q(extra[0]))
+        select.append("%s")
+        params.append(extra[1])
+    placeholders = ", ".join(["%s"] * len(keys))
+    sql = (
+        f"INSERT INTO {q(table)} ({', '.join(columns)}) "
+        f"SELECT {', '.join(select)} FROM {q(source_table)} s "
+        f"WHERE s.{q(key_column)} IN ({placeholders}) AND NOT EXISTS ("
+        f"SELECT 1 FROM {q(table)} t WHERE t.{q(fixed_column)} = %s "
+        f"AND t.{q(target_column)} = s.{q(key_column)})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *keys, fixed_value])
+
+
+def _delete_rows(table: str, fixed_column: str, fixed_value: Any, column: str, keys) -> None:
+    q = connection.ops.quote_name
+    placeholders = ", ".join(["%s"] * len(keys))
+    sql = f"DELETE FROM {q(table)} WHERE {q(fixed_column)} = %s AND {q(column)} IN ({placeholders})"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [fixed_value, *keys])
+
+
+__all__ = ["GroupAdapter", "HostMembership", "get_group_adapter"]
