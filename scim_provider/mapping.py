@@ -192,11 +192,12 @@ class Mapping:
             return
         if self.field is None:
             return
+        unassigned = value is None or value == ""
         value = self._fit(value)
         if self.relation:
             target = pending.get(self.relation) or _related(obj, self.relation)
             if target is None:
-                if value is None:
+                if unassigned:  # no related row to create for nothing
                     return
                 relation = type(obj)._meta.get_field(self.relation)
                 target = relation.related_model(**{relation.field.name: obj})

@@ -22,6 +22,7 @@ the link row. Nothing is registered at import time.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -90,7 +91,11 @@ class AttributeSpec:
         )
         if sub is None:
             return leaf
-        return Attribute(attribute, "complex", sub_attributes=(leaf,), description="")
+        # A required sub-attribute makes its parent required: RFC 7643 only checks the
+        # sub-attributes of a complex value that is present.
+        return Attribute(
+            attribute, "complex", sub_attributes=(leaf,), required=self.required, description=""
+        )
 
 
 # Default mapping of core User attributes onto Django's auth.User-like models; a model
@@ -176,11 +181,11 @@ class Registry:
         for spec in self.specs(resource):
             urn = spec.urn
             if urn is None:
-                core = schemas.extend_schema(core, spec.attribute())
+                core = _extend(core, spec.attribute())
                 continue
             known = next((u for u in extensions if u.lower() == urn.lower()), None)
             base = extensions.pop(known) if known else _new_extension(urn, resource)
-            extensions[base.id] = schemas.extend_schema(base, spec.attribute())
+            extensions[base.id] = _extend(base, spec.attribute())
         if resource == USER:
             return schemas.user_resource_type(
                 tuple((schema, False) for schema in extensions.values()),
@@ -223,6 +228,14 @@ def _tupled(options: dict[str, Any]) -> dict[str, Any]:
 
             options[hook] = import_string(options[hook])
     return options
+
+
+def _extend(schema: Schema, attribute: Attribute) -> Schema:
+    """``extend_schema``, keeping a complex parent required once a sub-attribute made it so."""
+    old = schema.attribute(attribute.name)
+    if old is not None and old.required and attribute.type == "complex":
+        attribute = dataclasses.replace(attribute, required=True)
+    return schemas.extend_schema(schema, attribute)
 
 
 def _new_extension(urn: str, resource: str) -> Schema:

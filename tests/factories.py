@@ -65,6 +65,7 @@ class ScimUserFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     tenant_id = ""
+    user_name = factory.LazyAttribute(lambda o: o.user.get_username())
     user_name_key = factory.LazyAttribute(lambda o: o.user.get_username().lower())
     email_key = factory.LazyAttribute(lambda o: (o.user.email or "").lower())
     external_id = factory.Sequence(lambda n: f"ext-{n}")

@@ -1,0 +1,62 @@
+"""``manage.py scim_link_users``: give existing host users a SCIM link before turning SCIM on."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from scim_provider import services
+from scim_provider.models import get_tenant_model
+
+
+class Command(BaseCommand):
+    help = (
+        "Link every existing user without a SCIM identity, so that the identity provider's "
+        "first import or userName lookup finds them instead of creating duplicates. "
+        "Idempotent: a second run links nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--tenant", help="Primary key of the tenant to link the users to.")
+        parser.add_argument(
+            "--batch-size", type=int, default=500, help="Users per transaction (default 500)."
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Report what would be linked; write nothing."
+        )
+
+    def handle(self, *args, tenant, batch_size, dry_run, **options):
+        if batch_size < 1:
+            raise CommandError("--batch-size must be at least 1.")
+        tenant_obj = None
+        if tenant is not None:
+            model = get_tenant_model()
+            if model is None:
+                raise CommandError("SCIM_PROVIDER['TENANT_MODEL'] is not set.")
+            tenant_obj = model._default_manager.filter(pk=tenant).first()
+            if tenant_obj is None:
+                raise CommandError(f"No {model._meta.verbose_name} with primary key {tenant!r}.")
+        verbosity = options.get("verbosity", 1)
+        result = services.link_existing_users(
+            tenant=tenant_obj,
+            batch_size=batch_size,
+            dry_run=dry_run,
+            progress=self.progress if verbosity >= 1 else None,
+        )
+        if verbosity >= 1 and result.total:
+            self.stderr.write("")  # end the progress line
+        for username in result.skipped:
+            self.stderr.write(f"Skipped {username!r}: empty userName or already taken.")
+        verb = "Would link" if dry_run else "Linked"
+        self.stdout.write(
+            f"{verb} {result.linked} user(s); skipped {len(result.skipped)}; "
+            f"{result.total} were unlinked."
+        )
+
+    def progress(self, done: int, total: int) -> None:
+        """A one-line progress bar on stderr, redrawn after each batch."""
+        width = 30
+        filled = width * done // total if total else width
+        percent = 100 * done // total if total else 100
+        bar = "#" * filled + "-" * (width - filled)
+        self.stderr.write(f"\rLinking users [{bar}] {done}/{total} ({percent}%)", ending="")
+        self.stderr.flush()
