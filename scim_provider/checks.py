@@ -7,6 +7,8 @@ Ids are stable; each names one problem:
 * ``scim_provider.E003``: an import string cannot be imported.
 * ``scim_provider.E004``: ``TENANT_MODEL`` or ``GROUP_MODEL`` names a model that is not installed.
 * ``scim_provider.E005``: ``SCIM_PROVIDER_TOKEN_MODEL`` names a model that is not installed.
+* ``scim_provider.E006``: a ``USER_FIELDS`` entry or a registered User attribute names a
+  SCIM path that does not exist, or a field the user model (or its one-to-one relation) lacks.
 """
 
 from __future__ import annotations
@@ -82,6 +84,11 @@ VALIDATORS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "GROUP_ADAPTER": (_non_empty_str, "an import string"),
     "GROUP_MODEL": (_optional_str, "None or 'app_label.ModelName'"),
     "GROUP_DELETE_MODE": (lambda v: v in ("soft", "delete"), "'soft' or 'delete'"),
+    "GROUP_PATCH_RESPONSE": (
+        lambda v: v in ("resource", "no_content"),
+        "'resource' or 'no_content'",
+    ),
+    "UNKNOWN_MEMBERS": (lambda v: v in ("reject", "ignore"), "'reject' or 'ignore'"),
     "USER_FIELDS": (_field_map, "a dict of SCIM path -> field name (or None)"),
     "GROUP_FIELDS": (_field_map, "a dict of SCIM path -> field name (or None)"),
     "USER_ATTRIBUTES": (_attribute_list, "a list of dicts with a 'path' key"),
@@ -188,4 +195,62 @@ def check_settings(app_configs=None, **kwargs) -> list[Error]:
                 id="scim_provider.E005",
             )
         )
+    return found
+
+
+@register(Tags.models)
+def check_user_mappings(app_configs=None, **kwargs) -> list[Error]:
+    """``scim_provider.E006``: explicit user mappings point at real paths and fields.
+
+    The default ``USER_FIELDS`` are skipped when the model lacks them (a custom user model
+    without ``first_name``); fields a deployment names itself must exist.
+    """
+    from django.contrib.auth import get_user_model
+
+    from .mapping import Mapping, ResourcePath
+    from .protocol.errors import ScimError
+    from .registry import USER, registry
+
+    user_settings = getattr(settings, SETTING_NAME, None) or {}
+    if not isinstance(user_settings, dict) or check_settings():
+        return []  # reported as E001/E002 first
+    model = get_user_model()
+    try:
+        resource_type = registry.resource_type(USER)
+    except (ScimError, ValueError, TypeError) as exc:
+        return [
+            Error(f"The registered User attributes are invalid: {exc}", id="scim_provider.E006")
+        ]
+    entries = [
+        (f"{SETTING_NAME}['USER_FIELDS'][{path!r}]", path, field)
+        for path, field in (user_settings.get("USER_FIELDS") or {}).items()
+        if field
+    ]
+    entries += [
+        (f"The registered User attribute {spec.path!r}", spec.path, spec.field)
+        for spec in registry.specs(USER)
+        if spec.field
+    ]
+    found: list[Error] = []
+    for label, path, field in entries:
+        try:
+            parsed = ResourcePath.parse(path, resource_type)
+        except (ScimError, ValueError):
+            found.append(
+                Error(
+                    f"{label}: {path!r} is not an attribute of the SCIM User schema.",
+                    hint="Register custom attributes with scim_provider.registry.register().",
+                    id="scim_provider.E006",
+                )
+            )
+            continue
+        if Mapping(parsed, field=field).bind(model) is None:
+            found.append(
+                Error(
+                    f"{label} maps onto {model._meta.label}.{field}, which does not exist.",
+                    hint="Name a field of the user model, or 'relation__field' through a "
+                    "one-to-one relation (e.g. 'profile__location').",
+                    id="scim_provider.E006",
+                )
+            )
     return found

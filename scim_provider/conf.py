@@ -46,6 +46,8 @@ DEFAULTS: dict[str, Any] = {
     "GROUP_ADAPTER": "scim_provider.adapters.groups.GroupAdapter",
     "GROUP_MODEL": "auth.Group",
     "GROUP_DELETE_MODE": "soft",
+    "GROUP_PATCH_RESPONSE": "resource",
+    "UNKNOWN_MEMBERS": "ignore",
     "GROUP_FIELDS": {},
     "GROUP_ATTRIBUTES": [],
     "ENTERPRISE_USER": True,

@@ -173,6 +173,13 @@ class Mapping:
             return None
         return None
 
+    @property
+    def always_assigned(self) -> bool:
+        """Whether the host field cannot be empty (a non-null boolean such as ``is_active``):
+        reading it back cannot tell that the attribute was removed."""
+        field = self.model_field
+        return isinstance(field, models.BooleanField) and not field.null
+
     def read(self, obj: Any) -> Any:
         if self.getter is not None:
             return self.getter(obj)
@@ -212,6 +219,8 @@ class Mapping:
         if value is None:
             if model_field.null:
                 return None
+            if model_field.has_default():
+                return model_field.get_default()  # an unassigned "active" is the default
             if isinstance(model_field, models.BooleanField):
                 return False
             return "" if isinstance(model_field, (models.CharField, models.TextField)) else None

@@ -191,17 +191,19 @@ class ResourceView(ScimView):
 
     def get_adapter(self):
         tenant_id = self.request.auth.tenant_id
-        if self.resource == GROUP:
-            return get_group_adapter(tenant_id)
-        return get_user_adapter(tenant_id)
+        factory = get_group_adapter if self.resource == GROUP else get_user_adapter
+        return factory(tenant_id, reference=self.reference)
+
+    def reference(self, resource: str, scim_id: str) -> str:
+        route = "group-detail" if resource == GROUP else "user-detail"
+        return discovery.absolute(self.request, route, scim_id)
 
     @property
     def on_demand(self) -> str:
         return "members" if self.resource == GROUP else "groups"
 
     def location(self, link) -> str:
-        route = "group-detail" if self.resource == GROUP else "user-detail"
-        return discovery.absolute(self.request, route, str(link.scim_id))
+        return self.reference(self.resource, str(link.scim_id))
 
     def render(self, adapter, link, selection: Selection) -> dict:
         resource = adapter.to_resource(link, **{self.on_demand: selection.wants(self.on_demand)})
@@ -341,9 +343,10 @@ class ResourceDetailView(ResourceView):
 class GroupDetailView(ResourceDetailView):
     """Groups change their members as deltas: a member is never loaded to add another.
 
-    PATCH answers 204 (RFC 7644 §3.5.2; Entra prefers it, Okta accepts it) unless the
-    request asks for a representation with ``attributes``/``excludedAttributes``: a body
-    with every member of a large group is what a client does not want back.
+    PATCH answers 200 with the group (``GROUP_PATCH_RESPONSE = "resource"``, what strict
+    clients check) or 204 (``"no_content"``: RFC 7644 §3.5.2 allows it, Entra prefers it,
+    Okta accepts it, and a body with every member of a large group is not sent); a request
+    with ``attributes``/``excludedAttributes`` always gets its representation.
     """
 
     resource = GROUP
@@ -374,9 +377,21 @@ class GroupDetailView(ResourceDetailView):
         )
         adapter.update(link, resource, current, result.deltas.get("members"), result.changed)
         selection = Selection.from_params(request.query_params)
-        if selection.attributes is None and selection.excluded is None:
+        no_selection = selection.attributes is None and selection.excluded is None
+        if no_selection and scim_settings.GROUP_PATCH_RESPONSE == "no_content":
             return Response(status=204)
         return self.resource_response(adapter, link, selection=selection)
+
+
+class RootSearchView(ScimView):
+    """``POST /.search`` at the root (RFC 7644 §3.4.3): one query over several resource
+    types is not offered; search ``/Users/.search`` or ``/Groups/.search``."""
+
+    def post(self, request):
+        raise errors.NotImplementedFeature(
+            "Searching several resource types at once is not supported: "
+            "POST to /Users/.search or /Groups/.search."
+        )
 
 
 class MeView(ScimView):

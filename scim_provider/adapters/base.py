@@ -10,17 +10,23 @@ from __future__ import annotations
 
 import copy
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, models
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from ..mapping import Mapping, set_value
+from ..mapping import Mapping, get_value, set_value
 from ..protocol import errors
 from ..protocol.schemas import Attribute, ResourceType, Schema
 from ..query import Column
 from ..registry import registry
+
+# Key, in a link's JSON, of mapped attributes the client left unassigned (SCIM names start
+# with a letter, so it cannot clash with one).
+UNASSIGNED = "_unassigned"
 
 
 def lower(value: Any) -> str:
@@ -62,8 +68,14 @@ class BaseAdapter:
     #: Top-level keys never stored in the link's JSON.
     unstored = ("externalId",)
 
-    def __init__(self, tenant_id: str = "") -> None:
+    def __init__(self, tenant_id: str = "", *, reference=None) -> None:
         self.tenant_id = tenant_id
+        #: ``reference(resource, scim_id) -> URL`` for ``$ref`` values (set by the views).
+        self.reference = reference
+
+    def ref(self, resource: str, scim_id: Any) -> dict[str, str]:
+        """A ``{"$ref": url}`` to merge into a reference, when URLs can be built."""
+        return {"$ref": self.reference(resource, str(scim_id))} if self.reference else {}
 
     @property
     def model(self) -> type[models.Model] | None:
@@ -110,11 +122,17 @@ class BaseAdapter:
         return getattr(link, self.host_relation) if self.host_relation else None
 
     def read_mapped(self, link, resource: dict[str, Any]) -> dict[str, Any]:
-        """``resource`` with the mapped attributes read from the host object."""
+        """``resource`` with the mapped attributes read from the host object.
+
+        Attributes a client removed although their host field always holds a value
+        (``active`` on ``is_active``) are listed under ``UNASSIGNED`` and stay absent.
+        """
+        unassigned = set(resource.pop(UNASSIGNED, ()))
         host = self.host_object(link)
         if host is not None:
             for mapping in self.mappings:
-                set_value(resource, mapping.path, mapping.read(host))
+                if str(mapping.path) not in unassigned:
+                    set_value(resource, mapping.path, mapping.read(host))
         return resource
 
     def base_resource(self, link) -> dict[str, Any]:
@@ -169,8 +187,13 @@ class BaseAdapter:
         stored = copy.deepcopy(resource)
         for key in self.unstored:
             stored.pop(key, None)
+        unassigned = []
         for mapping in self.mappings:
             remove_value(stored, mapping.path)
+            if mapping.always_assigned and get_value(resource, mapping.path) is None:
+                unassigned.append(str(mapping.path))
+        if unassigned:
+            stored[UNASSIGNED] = unassigned
         return stored
 
     def fill_link(self, link, resource: dict[str, Any]) -> None:
@@ -182,18 +205,17 @@ class BaseAdapter:
             link.version = (link.version or 0) + 1
 
 
-class uniqueness_guard:
-    """A savepoint that turns an ``IntegrityError`` (a unique value taken) into a 409."""
+@contextmanager
+def uniqueness_guard() -> Iterator[None]:
+    """Turn an ``IntegrityError`` (a unique value taken, maybe by a concurrent request) into
+    a 409 ``uniqueness``.
 
-    def __enter__(self):
-        self._atomic = transaction.atomic()
-        self._atomic.__enter__()
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        self._atomic.__exit__(exc_type, exc, tb)
-        if exc_type is not None and issubclass(exc_type, IntegrityError):
-            raise errors.Uniqueness(
-                "A unique attribute (such as userName) is already in use."
-            ) from None
-        return False
+    No savepoint: the request's transaction is rolled back as a whole when the error is
+    rendered, so adapters must run inside ``transaction.atomic`` (every SCIM view does).
+    """
+    try:
+        yield
+    except IntegrityError:
+        raise errors.Uniqueness(
+            "A unique attribute (such as userName or displayName) is already in use."
+        ) from None

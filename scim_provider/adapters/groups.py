@@ -31,14 +31,14 @@ from ..protocol import errors
 from ..protocol.patch import MultiValueDelta
 from ..protocol.schemas import Attribute, Schema
 from ..query import Column
-from ..registry import GROUP
+from ..registry import GROUP, USER
 from .base import BaseAdapter, json_column, uniqueness_guard
 
 MEMBERS_CHUNK_SIZE = 5000
 
 
-def get_group_adapter(tenant_id: str = "") -> GroupAdapter:
-    return scim_settings.GROUP_ADAPTER(tenant_id)
+def get_group_adapter(tenant_id: str = "", **options: Any) -> GroupAdapter:
+    return scim_settings.GROUP_ADAPTER(tenant_id, **options)
 
 
 def chunks(items: Sequence, size: int = MEMBERS_CHUNK_SIZE) -> Iterable[Sequence]:
@@ -107,18 +107,17 @@ class GroupAdapter(BaseAdapter):
         rows = (
             ScimMembership.objects.filter(group__in=list(by_group))
             .order_by("pk")
-            .values_list("group_id", "user__scim_id", "user__user_name")
+            .values_list("group_id", "user__scim_id")
         )
-        for group_id, scim_id, user_name in rows:
-            by_group[group_id].append(self.member(scim_id, user_name))
+        for group_id, scim_id in rows:
+            by_group[group_id].append(self.member(scim_id))
         for link in links:
             link.prefetched_members = by_group[link.pk]
 
-    def member(self, scim_id, display: str) -> dict[str, Any]:
-        element = {"value": str(scim_id), "type": "User"}
-        if display:
-            element["display"] = display
-        return element
+    def member(self, scim_id) -> dict[str, Any]:
+        """A ``members`` element. ``display`` is left out: it is readOnly and clients
+        compare what they sent with what they read back."""
+        return {"value": str(scim_id), **self.ref(USER, scim_id), "type": "User"}
 
     def to_resource(self, link: ScimGroup, *, members: bool = True) -> dict[str, Any]:
         resource = self.base_resource(link)
@@ -257,9 +256,13 @@ class GroupAdapter(BaseAdapter):
         return dict(rows)
 
     def apply_members(self, link: ScimGroup, delta: MultiValueDelta) -> None:
-        """Apply a PATCH/PUT member change with a constant number of queries."""
+        """Apply a PATCH/PUT member change with a constant number of queries.
+
+        Unknown member ids are refused (400) or skipped, as ``UNKNOWN_MEMBERS`` says.
+        """
+        strict = scim_settings.UNKNOWN_MEMBERS == "reject"
         if delta.replaced is not None or delta.cleared:
-            target = self.resolve_members(_values(delta.replaced or []), strict=True)
+            target = self.resolve_members(_values(delta.replaced or []), strict=strict)
             current = self.current_members(link)
             removed = {pk: current[pk] for pk in current.keys() - target.keys()}
             added = {pk: target[pk] for pk in target.keys() - current.keys()}
@@ -269,7 +272,7 @@ class GroupAdapter(BaseAdapter):
         if delta.removed:
             self.remove_members(link, self.resolve_members(sorted(delta.removed), strict=False))
         if delta.added:
-            self.add_members(link, self.resolve_members(_values(delta.added), strict=True))
+            self.add_members(link, self.resolve_members(_values(delta.added), strict=strict))
 
     def add_members(self, link: ScimGroup, members: dict[int, int]) -> None:
         """Add ``members`` ({link pk: user pk}); existing memberships are left alone."""

@@ -33,12 +33,12 @@ from ..mapping import ResourcePath, get_value, primary_element
 from ..models import ScimMembership, ScimUser
 from ..protocol import errors
 from ..query import Column
-from ..registry import USER
+from ..registry import GROUP, USER
 from .base import BaseAdapter, lower, uniqueness_guard
 
 
-def get_user_adapter(tenant_id: str = "") -> UserAdapter:
-    return scim_settings.USER_ADAPTER(tenant_id)
+def get_user_adapter(tenant_id: str = "", **options: Any) -> UserAdapter:
+    return scim_settings.USER_ADAPTER(tenant_id, **options)
 
 
 PRIMARY_EMAIL = ResourcePath("emails", "value", primary=True)
@@ -80,7 +80,14 @@ class UserAdapter(BaseAdapter):
             .values_list("user_id", "group__scim_id", "group__display_name")
         )
         for user_id, scim_id, display in rows:
-            by_user[user_id].append({"value": str(scim_id), "display": display, "type": "direct"})
+            by_user[user_id].append(
+                {
+                    "value": str(scim_id),
+                    **self.ref(GROUP, scim_id),
+                    "display": display,
+                    "type": "direct",
+                }
+            )
         for link in links:
             link.prefetched_groups = by_user[link.pk]
 
