@@ -197,3 +197,32 @@ def test_unregistered_attribute_is_dropped(users_client):
     assert_scim_error(
         users_client.get(USERS, {"filter": 'profile.location eq "Paris"'}), 400, "invalidFilter"
     )
+
+
+def mapping_errors():
+    from scim_provider.checks import check_user_mappings
+
+    return [(error.id, error.msg) for error in check_user_mappings()]
+
+
+def test_check_e006_user_fields(scim_config):
+    assert mapping_errors() == []
+    scim_config(USER_FIELDS={"title": "job_title", "nickName": "profile__nick"})
+    errors = mapping_errors()
+    assert [e[0] for e in errors] == ["scim_provider.E006"] * 2
+    assert "job_title" in errors[0][1] and "profile__nick" in errors[1][1]
+    scim_config(USER_FIELDS={"noSuchAttribute": "email"})
+    assert "noSuchAttribute" in mapping_errors()[0][1]
+    scim_config(USER_FIELDS={"title": "profile__role", "name.givenName": None})
+    assert mapping_errors() == []
+
+
+def test_check_e006_registered_attributes(scim_config):
+    registry.register("profile.location", field="profile__town")
+    try:
+        ((error_id, message),) = mapping_errors()
+        assert error_id == "scim_provider.E006" and "profile__town" in message
+    finally:
+        registry.unregister("profile.location")
+    scim_config(USER_ATTRIBUTES=[{"path": "profile.location", "field": "nowhere"}])
+    assert [e[0] for e in mapping_errors()] == ["scim_provider.E006"]
