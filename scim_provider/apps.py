@@ -8,4 +8,4 @@ class ScimProviderConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import checks, roles  # noqa: F401  (register the system checks and receivers)

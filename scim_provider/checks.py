@@ -9,6 +9,7 @@ Ids are stable; each names one problem:
 * ``scim_provider.E005``: ``SCIM_PROVIDER_TOKEN_MODEL`` names a model that is not installed.
 * ``scim_provider.E006``: a ``USER_FIELDS`` entry or a registered User attribute names a
   SCIM path that does not exist, or a field the user model (or its one-to-one relation) lacks.
+* ``scim_provider.E007``: a ``ROLE_MAPPINGS`` entry names an attribute the schemas lack.
 """
 
 from __future__ import annotations
@@ -63,6 +64,21 @@ def _attribute_list(value: Any) -> bool:
     )
 
 
+def _role_mapping(entry: Any) -> bool:
+    if not isinstance(entry, dict) or not isinstance(entry.get("target"), str):
+        return False
+    roles = entry.get("roles")
+    if not (_string_list(roles) and roles):
+        return False
+    source = entry.get("from", "group_attribute")
+    if source == "group_attribute":
+        return isinstance(entry.get("group_attribute"), str)
+    if source == "group_name":
+        names = entry.get("names")
+        return _field_map(names) and entry.get("match", "exact") in ("exact", "contains")
+    return False
+
+
 # key -> (validator, what a valid value is)
 VALIDATORS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "AUTHENTICATION_CLASSES": (_import_strings, "a list of import strings"),
@@ -89,6 +105,10 @@ VALIDATORS: dict[str, tuple[Callable[[Any], bool], str]] = {
         "'resource' or 'no_content'",
     ),
     "UNKNOWN_MEMBERS": (lambda v: v in ("reject", "ignore"), "'reject' or 'ignore'"),
+    "ROLE_MAPPINGS": (
+        lambda v: isinstance(v, (list, tuple)) and all(_role_mapping(e) for e in v),
+        "a list of role mappings (see docs/groups.md)",
+    ),
     "USER_FIELDS": (_field_map, "a dict of SCIM path -> field name (or None)"),
     "GROUP_FIELDS": (_field_map, "a dict of SCIM path -> field name (or None)"),
     "USER_ATTRIBUTES": (_attribute_list, "a list of dicts with a 'path' key"),
@@ -253,4 +273,35 @@ def check_user_mappings(app_configs=None, **kwargs) -> list[Error]:
                     id="scim_provider.E006",
                 )
             )
+    return found
+
+
+@register(Tags.models)
+def check_role_mappings(app_configs=None, **kwargs) -> list[Error]:
+    """``scim_provider.E007``: each role mapping names a User attribute to write and, when
+    roles come from a group attribute, a Group attribute to read."""
+    from .mapping import ResourcePath
+    from .protocol.errors import ScimError
+    from .registry import GROUP, USER, registry
+
+    user_settings = getattr(settings, SETTING_NAME, None) or {}
+    if not isinstance(user_settings, dict) or check_settings():
+        return []
+    found: list[Error] = []
+    for index, entry in enumerate(user_settings.get("ROLE_MAPPINGS") or []):
+        paths = [(USER, entry["target"])]
+        if entry.get("from", "group_attribute") == "group_attribute":
+            paths.append((GROUP, entry["group_attribute"]))
+        for resource, path in paths:
+            try:
+                ResourcePath.parse(path, registry.resource_type(resource))
+            except (ScimError, ValueError):
+                found.append(
+                    Error(
+                        f"{SETTING_NAME}['ROLE_MAPPINGS'][{index}]: {path!r} is not an "
+                        f"attribute of the SCIM {resource} schema.",
+                        hint="Register it with scim_provider.registry.register() first.",
+                        id="scim_provider.E007",
+                    )
+                )
     return found

@@ -48,6 +48,7 @@ DEFAULTS: dict[str, Any] = {
     "GROUP_DELETE_MODE": "soft",
     "GROUP_PATCH_RESPONSE": "resource",
     "UNKNOWN_MEMBERS": "ignore",
+    "ROLE_MAPPINGS": [],
     "GROUP_FIELDS": {},
     "GROUP_ATTRIBUTES": [],
     "ENTERPRISE_USER": True,

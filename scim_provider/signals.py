@@ -27,6 +27,9 @@ Every signal is sent with ``sender`` = the adapter class and these keyword argum
     ``adapter``, ``group``, ``hard`` (True when the group row was deleted).
 ``members_added`` / ``members_removed``
     ``adapter``, ``group``, ``user_ids`` (sorted primary keys of the host users).
+``roles_changed``
+    ``adapter`` (the user adapter), ``target`` (the SCIM path of the role attribute),
+    ``values`` (``{host user pk: new value}`` for the users whose role changed).
 """
 
 from django.dispatch import Signal
@@ -42,3 +45,4 @@ group_updated = Signal()
 group_deleted = Signal()
 members_added = Signal()
 members_removed = Signal()
+roles_changed = Signal()

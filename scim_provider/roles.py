@@ -1,0 +1,252 @@
+"""Roles from groups: a user attribute computed from the groups the user is in.
+
+Vendors derive a user's role from the groups their identity provider pushes: Testomat.io
+gives the roles of the groups named "manager", "billing" or "read-only" (``qa`` when none
+applies); TestMu AI gives the *highest* role (Admin > User > Guest) that any of the user's
+groups carries in a group extension attribute. Both are one declarative entry of
+``SCIM_PROVIDER["ROLE_MAPPINGS"]``::
+
+    "ROLE_MAPPINGS": [
+        {   # TestMu AI: the highest role of the user's groups
+            "target": "urn:ietf:params:scim:schemas:extension:LambdaTest:2.0:User:OrganizationRole",
+            "roles": ["Admin", "User", "Guest"],          # highest first
+            "from": "group_attribute",
+            "group_attribute":
+                "urn:ietf:params:scim:schemas:extension:LambdaTest:2.0:Group:LambdatestRoles",
+        },
+        {   # Testomat.io: every role whose group name matches, "qa" otherwise
+            "target": "urn:ietf:params:scim:schemas:extension:testomat:2.0:User:testomat_roles",
+            "roles": ["manager", "billing", "read"],
+            "from": "group_name",
+            "names": {"manager": "manager", "billing": "billing", "read-only": "read"},
+            "match": "contains",                           # or "exact"
+            "multiple": True,
+            "default": ["qa"],
+        },
+    ]
+
+``target`` is a User attribute of the registry (so it is validated, served and stored like
+any other, on a host field or as JSON). A mapping is re-evaluated for the users concerned
+whenever memberships change (``members_added``/``members_removed``, group deletion), when
+a group's name or role attribute changes, and when a user is provisioned (so the default
+applies). With ``default`` None, a user no group grants a role to keeps the value the
+identity provider set on the user.
+
+Cost: one query reads the memberships of the users concerned; when ``target`` maps to a
+field of the user (or of a one-to-one profile), one query reads the current values and one
+``UPDATE`` per distinct new value writes them, whatever the number of users. Targets kept
+as JSON or behind accessors are written user by user through the adapter.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import F
+from django.dispatch import receiver
+from django.utils import timezone
+
+from . import signals
+from .conf import scim_settings
+from .mapping import Mapping, ResourcePath, get_value, set_value
+from .models import ScimMembership, ScimUser
+from .registry import GROUP, USER, registry
+
+CHUNK = 5000
+
+
+@dataclass(frozen=True, eq=False)
+class RoleMapping:
+    """One entry of ``ROLE_MAPPINGS``."""
+
+    target: str
+    roles: tuple[str, ...]
+    source: str = "group_attribute"
+    group_attribute: str | None = None
+    names: tuple[tuple[str, str], ...] = ()
+    match: str = "exact"
+    multiple: bool = False
+    default: Any = None
+
+    @classmethod
+    def from_setting(cls, entry: dict[str, Any]) -> RoleMapping:
+        return cls(
+            target=entry["target"],
+            roles=tuple(entry["roles"]),
+            source=entry.get("from", "group_attribute"),
+            group_attribute=entry.get("group_attribute"),
+            names=tuple((k.lower(), v) for k, v in (entry.get("names") or {}).items()),
+            match=entry.get("match", "exact"),
+            multiple=bool(entry.get("multiple", False)),
+            default=entry.get("default"),
+        )
+
+    def canonical(self, role: Any) -> str | None:
+        """``role`` spelled as in ``roles`` (case-insensitive), or None if it is not one."""
+        if not isinstance(role, str):
+            return None
+        return next((r for r in self.roles if r.lower() == role.lower()), None)
+
+    def granted_by(self, display_name: str, attributes: dict[str, Any]) -> set[str]:
+        """The roles one group grants its members."""
+        if self.source == "group_name":
+            name = (display_name or "").lower()
+            return {
+                role
+                for pattern, role in self.names
+                if (pattern in name if self.match == "contains" else pattern == name)
+                and self.canonical(role)
+            }
+        path = ResourcePath.parse(self.group_attribute, registry.resource_type(GROUP))
+        value = get_value(attributes, path)
+        values = value if isinstance(value, list) else [value]
+        return {c for v in values if (c := self.canonical(_plain(v)))}
+
+    def value(self, granted: set[str]) -> Any:
+        """The target value for a user whose groups grant ``granted``."""
+        ordered = [role for role in self.roles if role in granted]
+        if not ordered:
+            return self.default
+        return ordered if self.multiple else ordered[0]
+
+    def depends_on(self, changed: set[str]) -> bool:
+        """Whether a group change of the SCIM paths ``changed`` can change this role."""
+        if self.source == "group_name":
+            return "displayName" in changed
+        wanted = (self.group_attribute or "").lower()
+        return any(wanted == c.lower() or wanted.startswith(c.lower() + ":") for c in changed)
+
+
+def _plain(value: Any) -> Any:
+    return value.get("value") if isinstance(value, dict) else value
+
+
+def role_mappings() -> tuple[RoleMapping, ...]:
+    return tuple(RoleMapping.from_setting(entry) for entry in scim_settings.ROLE_MAPPINGS)
+
+
+def recompute_roles(tenant_id: str, user_ids: Iterable[int], *, adapter=None) -> None:
+    """Re-evaluate every role mapping for the host users ``user_ids`` of ``tenant_id``."""
+    mappings = role_mappings()
+    ids = sorted(set(user_ids))
+    if not mappings or not ids:
+        return
+    granted: list[dict[int, set[str]]] = [defaultdict(set) for _ in mappings]
+    for start in range(0, len(ids), CHUNK):
+        rows = ScimMembership.objects.filter(
+            user__tenant_id=tenant_id,
+            user__user_id__in=ids[start : start + CHUNK],
+            group__deleted_at__isnull=True,
+        ).values_list("user__user_id", "group__display_name", "group__attributes")
+        for user_id, display_name, attributes in rows:
+            for index, mapping in enumerate(mappings):
+                granted[index][user_id] |= mapping.granted_by(display_name, attributes or {})
+    if adapter is None:
+        from .adapters import get_user_adapter
+
+        adapter = get_user_adapter(tenant_id)
+    for mapping, by_user in zip(mappings, granted, strict=True):
+        values = {uid: mapping.value(by_user.get(uid, set())) for uid in ids}
+        write_roles(adapter, mapping, {uid: v for uid, v in values.items() if v is not None})
+
+
+def write_roles(adapter, role_mapping: RoleMapping, values: dict[int, Any]) -> None:
+    """Write ``values`` ({host user pk: value}) to ``role_mapping.target``."""
+    if not values:
+        return
+    path = ResourcePath.parse(role_mapping.target, adapter.resource_type)
+    field_mapping = next((m for m in adapter.mappings if m.path == path), None)
+    if field_mapping is not None and field_mapping.field and not role_mapping.multiple:
+        changed = _bulk_write(adapter, field_mapping, values)
+    else:
+        changed = _write_each(adapter, path, values)
+    if changed:
+        signals.roles_changed.send(
+            sender=type(adapter), adapter=adapter, target=role_mapping.target, values=changed
+        )
+
+
+def _bulk_write(adapter, mapping: Mapping, values: dict[int, Any]) -> dict[int, Any]:
+    """Field-mapped targets: one read, then one UPDATE per distinct value."""
+    user_model = adapter.model
+    if mapping.relation:
+        relation = user_model._meta.get_field(mapping.relation)
+        model, key = relation.related_model, relation.field.attname
+    else:
+        model, key = user_model, user_model._meta.pk.attname
+    column = mapping.model_field.attname
+    rows = model._default_manager.filter(**{f"{key}__in": list(values)})
+    current = dict(rows.values_list(key, column))
+    if mapping.relation:
+        missing = [uid for uid in values if uid not in current]
+        model._default_manager.bulk_create(
+            [model(**{key: uid}) for uid in missing], ignore_conflicts=True
+        )
+        current.update(dict.fromkeys(missing))
+    changed = {uid: v for uid, v in values.items() if current.get(uid) != mapping._fit(v)}
+    by_value: dict[Any, list[int]] = defaultdict(list)
+    for uid, value in changed.items():
+        by_value[mapping._fit(value)].append(uid)
+    for value, uids in by_value.items():
+        model._default_manager.filter(**{f"{key}__in": uids}).update(**{column: value})
+    if changed:
+        ScimUser.objects.filter(tenant_id=adapter.tenant_id, user_id__in=list(changed)).update(
+            updated_at=timezone.now(), version=F("version") + 1
+        )
+    return changed
+
+
+def _write_each(adapter, path: ResourcePath, values: dict[int, Any]) -> dict[int, Any]:
+    """Other targets: through the adapter, user by user (signals included)."""
+    changed = {}
+    links = adapter.get_queryset().select_related(*adapter.related_names())
+    for link in links.filter(user_id__in=list(values)):
+        current = adapter.to_resource(link)
+        if get_value(current, path) == values[link.user_id]:
+            continue
+        resource = copy.deepcopy(current)
+        set_value(resource, path, values[link.user_id])
+        adapter.update(link, resource, current)
+        changed[link.user_id] = values[link.user_id]
+    return changed
+
+
+# Triggers -------------------------------------------------------------------------------
+
+
+@receiver(signals.members_added)
+@receiver(signals.members_removed)
+def _members_changed(sender, adapter, group, user_ids, **kwargs) -> None:
+    recompute_roles(adapter.tenant_id, user_ids)
+
+
+@receiver(signals.group_updated)
+def _group_changed(sender, adapter, group, changed, **kwargs) -> None:
+    if any(mapping.depends_on(set(changed)) for mapping in role_mappings()):
+        members = ScimMembership.objects.filter(group=group).values_list("user__user_id", flat=True)
+        recompute_roles(adapter.tenant_id, list(members))
+
+
+@receiver(signals.user_provisioned)
+def _user_provisioned(sender, adapter, user, link, **kwargs) -> None:
+    if role_mappings():
+        recompute_roles(adapter.tenant_id, [user.pk], adapter=adapter)
+        _refresh(adapter, link)
+
+
+def _refresh(adapter, link: ScimUser) -> None:
+    """Reload ``link``'s user so that the response shows the roles just written."""
+    fresh = adapter.get_queryset().select_related(*adapter.related_names()).get(pk=link.pk)
+    link.user = fresh.user
+    link.attributes, link.version, link.updated_at = (
+        fresh.attributes,
+        fresh.version,
+        fresh.updated_at,
+    )
+
+
+__all__ = ["RoleMapping", "USER", "recompute_roles", "role_mappings", "write_roles"]
