@@ -183,24 +183,15 @@ def check_settings(app_configs=None, **kwargs) -> list[Error]:
                         id="scim_provider.E003",
                     )
                 )
-    if merged["TENANT_MODEL"]:
+    for key in ("TENANT_MODEL", "GROUP_MODEL"):
+        if not merged[key]:
+            continue
         try:
-            apps.get_model(merged["TENANT_MODEL"])
+            apps.get_model(merged[key])
         except (LookupError, ValueError):
             found.append(
                 Error(
-                    f"{SETTING_NAME}['TENANT_MODEL'] refers to {merged['TENANT_MODEL']!r}, "
-                    "which is not an installed model.",
-                    id="scim_provider.E004",
-                )
-            )
-    if merged["GROUP_MODEL"]:
-        try:
-            apps.get_model(merged["GROUP_MODEL"])
-        except (LookupError, ValueError):
-            found.append(
-                Error(
-                    f"{SETTING_NAME}['GROUP_MODEL'] refers to {merged['GROUP_MODEL']!r}, "
+                    f"{SETTING_NAME}[{key!r}] refers to {merged[key]!r}, "
                     "which is not an installed model.",
                     id="scim_provider.E004",
                 )

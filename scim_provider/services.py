@@ -16,6 +16,19 @@ class TokenNotFound(LookupError):
     pass
 
 
+def find_tenant(pk: str | None):
+    """The tenant with primary key ``pk`` (None for None); ``LookupError`` explains why not."""
+    if pk is None:
+        return None
+    model = get_tenant_model()
+    if model is None:
+        raise LookupError("SCIM_PROVIDER['TENANT_MODEL'] is not set.")
+    tenant = model._default_manager.filter(pk=pk).first()
+    if tenant is None:
+        raise LookupError(f"No {model._meta.verbose_name} with primary key {pk!r}.")
+    return tenant
+
+
 def create_token(
     name: str,
     *,

@@ -202,11 +202,7 @@ class UserAdapter(BaseAdapter):
         changed = changed_paths(current, resource)
         if not changed:
             return link
-        was_active = _is_active(link.user)
-        with uniqueness_guard():
-            self.save_user(link.user, resource, created=False)
-            self.fill_link(link, resource)
-            link.save()
+        was_active = self._write(link, resource)
         signals.user_updated.send(
             sender=type(self),
             adapter=self,
@@ -215,8 +211,7 @@ class UserAdapter(BaseAdapter):
             resource=resource,
             changed=changed,
         )
-        if was_active != _is_active(link.user):
-            self._transition(link, _is_active(link.user))
+        self._follow_activity(link, was_active)
         return link
 
     def delete(self, link: ScimUser) -> None:
@@ -244,11 +239,7 @@ class UserAdapter(BaseAdapter):
     def _revive(self, link: ScimUser, resource: dict[str, Any]) -> ScimUser:
         """Re-provision a soft-deleted user: the same id, the new attributes."""
         link.deleted_at = None
-        was_active = _is_active(link.user)
-        with uniqueness_guard():
-            self.save_user(link.user, resource, created=False)
-            self.fill_link(link, resource)
-            link.save()
+        was_active = self._write(link, resource)
         signals.user_provisioned.send(
             sender=type(self),
             adapter=self,
@@ -257,9 +248,22 @@ class UserAdapter(BaseAdapter):
             resource=resource,
             adopted=True,
         )
+        self._follow_activity(link, was_active)
+        return link
+
+    def _write(self, link: ScimUser, resource: dict[str, Any]) -> bool:
+        """Save ``resource`` onto an existing link and its user; return the old activity."""
+        was_active = _is_active(link.user)
+        with uniqueness_guard():
+            self.save_user(link.user, resource, created=False)
+            self.fill_link(link, resource)
+            link.save()
+        return was_active
+
+    def _follow_activity(self, link: ScimUser, was_active: bool) -> None:
+        """Send the (de)activation hooks and signals when ``active`` changed."""
         if was_active != _is_active(link.user):
             self._transition(link, _is_active(link.user))
-        return link
 
     def fill_link(self, link: ScimUser, resource: dict[str, Any]) -> None:
         super().fill_link(link, resource)

@@ -1,7 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from scim_provider import services
-from scim_provider.models import get_tenant_model
 
 
 class Command(BaseCommand):
@@ -15,14 +14,10 @@ class Command(BaseCommand):
     def handle(self, *args, name, expires_in, tenant, **options):
         if expires_in is not None and expires_in <= 0:
             raise CommandError("--expires-in must be a positive number of days.")
-        tenant_obj = None
-        if tenant is not None:
-            model = get_tenant_model()
-            if model is None:
-                raise CommandError("SCIM_PROVIDER['TENANT_MODEL'] is not set.")
-            tenant_obj = model._default_manager.filter(pk=tenant).first()
-            if tenant_obj is None:
-                raise CommandError(f"No {model._meta.verbose_name} with primary key {tenant!r}.")
+        try:
+            tenant_obj = services.find_tenant(tenant)
+        except LookupError as exc:
+            raise CommandError(str(exc)) from exc
         token, plaintext = services.create_token(
             name, expires_in_days=expires_in, tenant=tenant_obj
         )

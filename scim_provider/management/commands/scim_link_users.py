@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from scim_provider import services
-from scim_provider.models import get_tenant_model
 
 
 class Command(BaseCommand):
@@ -27,14 +26,10 @@ class Command(BaseCommand):
     def handle(self, *args, tenant, batch_size, dry_run, **options):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
-        tenant_obj = None
-        if tenant is not None:
-            model = get_tenant_model()
-            if model is None:
-                raise CommandError("SCIM_PROVIDER['TENANT_MODEL'] is not set.")
-            tenant_obj = model._default_manager.filter(pk=tenant).first()
-            if tenant_obj is None:
-                raise CommandError(f"No {model._meta.verbose_name} with primary key {tenant!r}.")
+        try:
+            tenant_obj = services.find_tenant(tenant)
+        except LookupError as exc:
+            raise CommandError(str(exc)) from exc
         verbosity = options.get("verbosity", 1)
         result = services.link_existing_users(
             tenant=tenant_obj,
