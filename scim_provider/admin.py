@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .conf import scim_settings
-from .models import get_tenant_model, get_token_model
+from .models import ScimRequestLog, ScimUser, get_tenant_model, get_token_model
 
 ScimToken = get_token_model()
 
@@ -144,3 +144,198 @@ def _scim_base_path() -> str:
     except NoReverseMatch:
         return "/"
     return config_url.rsplit("ServiceProviderConfig", 1)[0]
+
+
+# The request log and per-user provisioning history (docs/security.md) ----------------
+
+
+class StatusClassFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "status_class"
+
+    def lookups(self, request, model_admin):
+        return [("2xx", _("Success (2xx, 3xx)")), ("4xx", _("Refused (4xx)")), ("5xx", "5xx")]
+
+    def queryset(self, request, queryset):
+        bounds = {"2xx": (200, 399), "4xx": (400, 499), "5xx": (500, 599)}.get(self.value())
+        return queryset.filter(status__range=bounds) if bounds else queryset
+
+
+class FixedValuesFilter(admin.SimpleListFilter):
+    """A filter over known values, so that the changelist runs no ``SELECT DISTINCT``."""
+
+    field: str = ""
+    values: tuple[str, ...] = ()
+
+    def lookups(self, request, model_admin):
+        return [(value, value) for value in self.values]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(**{self.field: self.value()}) if self.value() else queryset
+
+
+class MethodFilter(FixedValuesFilter):
+    title, parameter_name, field = _("method"), "method", "method"
+    values = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+class ResourceTypeFilter(FixedValuesFilter):
+    title, parameter_name, field = _("resource type"), "resource", "resource_type"
+    values = ("User", "Group")
+
+
+def _pretty_json(value) -> str:
+    import json
+
+    from django.utils.html import format_html
+
+    if value is None:
+        return "-"
+    return format_html("<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Viewable, never added or edited here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ScimRequestLog)
+class ScimRequestLogAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "method",
+        "path",
+        "status",
+        "scim_type",
+        "resource_type",
+        "resource_id",
+        "token_prefix",
+        "tenant_id",
+        "duration_ms",
+    ]
+    list_filter = [
+        StatusClassFilter,
+        MethodFilter,
+        ResourceTypeFilter,
+        "token_prefix",
+        "tenant_id",
+        "created_at",
+    ]
+    search_fields = ["path", "query", "resource_id", "token_prefix", "scim_type", "error_detail"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    fields = [
+        "created_at",
+        "method",
+        "path",
+        "query",
+        "status",
+        "duration_ms",
+        "scim_type",
+        "error_detail",
+        "resource_type",
+        "resource_id",
+        "token_prefix",
+        "token_pk",
+        "tenant_id",
+        "client_ip",
+        "body",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("request body (redacted)"))
+    def body(self, obj):
+        return _pretty_json(obj.request_body)
+
+
+def _summary(entry) -> str:
+    """What a logged request changed, in one line: its PATCH operations or its verb."""
+    body = entry.request_body
+    if isinstance(body, dict) and isinstance(body.get("Operations"), list):
+        parts = []
+        for operation in body["Operations"][:10]:
+            if isinstance(operation, dict):
+                op = str(operation.get("op", "")).lower()
+                parts.append(f"{op} {operation.get('path') or '(attributes)'}")
+        return ", ".join(parts)
+    return {"POST": "created", "PUT": "replaced", "DELETE": "deleted"}.get(entry.method, "")
+
+
+@admin.register(ScimUser)
+class ScimUserAdmin(ReadOnlyAdmin):
+    """Provisioned users, read-only: the SCIM side of each host user and its history."""
+
+    list_display = ["user_name", "scim_id", "tenant_id", "external_id", "updated_at", "deleted_at"]
+    list_filter = ["deleted_at", "tenant_id"]
+    search_fields = ["user_name_key", "email_key", "external_id", "scim_id"]
+    list_select_related = ["user"]
+    fields = [
+        "scim_id",
+        "user",
+        "user_name",
+        "tenant_id",
+        "external_id",
+        "created_at",
+        "updated_at",
+        "version",
+        "deleted_at",
+        "attributes",
+        "provisioning_history",
+    ]
+    readonly_fields = fields
+    history_limit = 50
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("Provisioning history"))
+    def provisioning_history(self, obj):
+        from django.urls import reverse
+        from django.utils.html import format_html, format_html_join
+
+        from .requestlog import history
+
+        entries = list(history(obj.scim_id)[: self.history_limit])
+        if not entries:
+            return _(
+                "No logged requests. Set SCIM_PROVIDER['REQUEST_LOG'] to 'writes' to record "
+                "every change the identity provider makes."
+            )
+        rows = format_html_join(
+            "",
+            '<tr class="scim-history-row"><td><a href="{}">{}</a></td><td>{}</td>'
+            "<td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    reverse("admin:scim_provider_scimrequestlog_change", args=[e.pk]),
+                    e.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                    e.method,
+                    e.status,
+                    _summary(e),
+                    e.error_detail[:200],
+                    e.token_prefix,
+                )
+                for e in entries
+            ),
+        )
+        listing = reverse("admin:scim_provider_scimrequestlog_changelist")
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>"
+            "<th>{}</th></tr></thead><tbody>{}</tbody></table>"
+            '<p><a href="{}?resource_id={}">{}</a></p>',
+            _("time"),
+            _("method"),
+            _("status"),
+            _("change"),
+            _("error"),
+            _("token"),
+            rows,
+            listing,
+            obj.scim_id,
+            _("All logged requests of this user"),
+        )

@@ -10,6 +10,11 @@ Ids are stable; each names one problem:
 * ``scim_provider.E006``: a ``USER_FIELDS`` entry or a registered User attribute names a
   SCIM path that does not exist, or a field the user model (or its one-to-one relation) lacks.
 * ``scim_provider.E007``: a ``ROLE_MAPPINGS`` entry names an attribute the schemas lack.
+* ``scim_provider.E008``: ``RATE_LIMIT_CACHE`` names a cache that is not in ``CACHES``.
+* ``scim_provider.W001``: ``DEBUG`` is off but neither ``SECURE_SSL_REDIRECT`` nor
+  ``SECURE_PROXY_SSL_HEADER`` is set: SCIM tokens may travel over plain HTTP.
+* ``scim_provider.W002``: request bodies are logged without redaction.
+* ``scim_provider.W003``: rate limits are on, but their cache keeps nothing (``DummyCache``).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 from django.utils.module_loading import import_string
 
 from .conf import DEFAULTS, IMPORT_STRINGS, SETTING_NAME, TOKEN_PREFIX_MAX_LENGTH, scim_settings
@@ -79,6 +84,16 @@ def _role_mapping(entry: Any) -> bool:
     return False
 
 
+def _rate(value: Any) -> bool:
+    from .throttling import parse_rate
+
+    try:
+        parse_rate(value)
+    except ValueError:
+        return False
+    return True
+
+
 # key -> (validator, what a valid value is)
 VALIDATORS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "AUTHENTICATION_CLASSES": (_import_strings, "a list of import strings"),
@@ -130,6 +145,22 @@ VALIDATORS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "FILTER_MAX_DEPTH": (_positive_int, "a positive integer"),
     "MAX_PATCH_OPERATIONS": (_positive_int, "a positive integer"),
     "DOCUMENTATION_URI": (_optional_str, "None or a URL"),
+    "REQUEST_LOG": (
+        lambda v: v in ("off", "errors", "writes", "all"),
+        "'off', 'errors', 'writes' or 'all'",
+    ),
+    "REQUEST_LOG_BODIES": (lambda v: isinstance(v, bool), "True or False"),
+    "REQUEST_LOG_REDACT": (lambda v: isinstance(v, bool), "True or False"),
+    "REQUEST_LOG_MAX_AGE_DAYS": (_optional_positive_int, "None or a positive number of days"),
+    "RATE_LIMIT": (_rate, "None or a rate such as '3000/min' or '50/s'"),
+    "AUTH_FAILURE_RATE_LIMIT": (_rate, "None or a rate such as '30/min'"),
+    "RATE_LIMIT_CACHE": (_non_empty_str, "the alias of a cache in CACHES"),
+    "NUM_PROXIES": (
+        lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and v >= 0),
+        "None or the number of trusted proxies in front of Django (0 or more)",
+    ),
+    "MAX_BODY_SIZE": (_positive_int, "a positive number of bytes"),
+    "MAX_MEMBERS_PER_REQUEST": (_positive_int, "a positive integer"),
 }
 
 
@@ -295,4 +326,68 @@ def check_role_mappings(app_configs=None, **kwargs) -> list[Error]:
                         id="scim_provider.E007",
                     )
                 )
+    return found
+
+
+@register(Tags.caches)
+def check_rate_limit_cache(app_configs=None, **kwargs) -> list[Error]:
+    """``scim_provider.E008``: the rate limits' cache exists."""
+    user_settings = getattr(settings, SETTING_NAME, None) or {}
+    if not isinstance(user_settings, dict) or check_settings():
+        return []  # reported as E001/E002 first
+    alias = scim_settings.RATE_LIMIT_CACHE
+    if alias not in settings.CACHES:
+        return [
+            Error(
+                f"{SETTING_NAME}['RATE_LIMIT_CACHE'] is {alias!r}, which is not in CACHES.",
+                id="scim_provider.E008",
+            )
+        ]
+    return []
+
+
+@register(Tags.security)
+def check_security(app_configs=None, **kwargs) -> list[Warning]:
+    """``scim_provider.W001``-``W003``: settings that weaken a production deployment."""
+    user_settings = getattr(settings, SETTING_NAME, None) or {}
+    if not isinstance(user_settings, dict) or check_settings():
+        return []  # reported as E001/E002 first
+    found: list[Warning] = []
+    if not settings.DEBUG and not (
+        getattr(settings, "SECURE_SSL_REDIRECT", False)
+        or getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    ):
+        found.append(
+            Warning(
+                "DEBUG is off but neither SECURE_SSL_REDIRECT nor SECURE_PROXY_SSL_HEADER is "
+                "set: SCIM tokens and user data may be sent over plain HTTP.",
+                hint="Serve SCIM over HTTPS only: set SECURE_SSL_REDIRECT = True, or "
+                "SECURE_PROXY_SSL_HEADER when a proxy terminates TLS (docs/security.md).",
+                id="scim_provider.W001",
+            )
+        )
+    if (
+        scim_settings.REQUEST_LOG != "off"
+        and scim_settings.REQUEST_LOG_BODIES
+        and not scim_settings.REQUEST_LOG_REDACT
+    ):
+        found.append(
+            Warning(
+                "SCIM request bodies are logged without redaction: passwords and sensitive "
+                "attributes are stored in the request log.",
+                hint="Set REQUEST_LOG_REDACT = True, or REQUEST_LOG_BODIES = False.",
+                id="scim_provider.W002",
+            )
+        )
+    rates_on = scim_settings.RATE_LIMIT or scim_settings.AUTH_FAILURE_RATE_LIMIT
+    cache = settings.CACHES.get(scim_settings.RATE_LIMIT_CACHE) or {}
+    if rates_on and str(cache.get("BACKEND", "")).endswith("DummyCache"):
+        found.append(
+            Warning(
+                "SCIM rate limits are on but their cache is a DummyCache: nothing is counted.",
+                hint="Point RATE_LIMIT_CACHE at a shared cache (Redis, Memcached), or set "
+                "RATE_LIMIT and AUTH_FAILURE_RATE_LIMIT to None.",
+                id="scim_provider.W003",
+            )
+        )
     return found

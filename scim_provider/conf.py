@@ -67,6 +67,17 @@ DEFAULTS: dict[str, Any] = {
     "FILTER_MAX_DEPTH": 50,
     "MAX_PATCH_OPERATIONS": 1000,
     "DOCUMENTATION_URI": None,
+    # Operations and hardening (see docs/security.md).
+    "REQUEST_LOG": "errors",
+    "REQUEST_LOG_BODIES": True,
+    "REQUEST_LOG_REDACT": True,
+    "REQUEST_LOG_MAX_AGE_DAYS": 90,
+    "RATE_LIMIT": "3000/min",
+    "AUTH_FAILURE_RATE_LIMIT": "30/min",
+    "RATE_LIMIT_CACHE": "default",
+    "NUM_PROXIES": None,
+    "MAX_BODY_SIZE": 2 * 1024 * 1024,
+    "MAX_MEMBERS_PER_REQUEST": 10000,
 }
 
 # Settings that hold an import string (or a list of them), resolved on access.

@@ -12,8 +12,9 @@ logged with their traceback but their text never reaches the client.
 from __future__ import annotations
 
 import logging
+import math
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.db import transaction
 from django.http import Http404
 from rest_framework import exceptions
@@ -34,6 +35,10 @@ def scim_error_from_exception(exc: Exception) -> errors.ScimError:
         return errors.NotFound()
     if isinstance(exc, PermissionDenied):
         return errors.Forbidden()
+    if isinstance(exc, RequestDataTooBig):
+        return errors.PayloadTooLarge()
+    if isinstance(exc, SuspiciousOperation):
+        return errors.InvalidSyntax("The request was refused as malformed.")
     if isinstance(exc, exceptions.APIException):
         return _from_api_exception(exc)
     logger.exception("Unexpected error in a SCIM request")
@@ -57,7 +62,8 @@ def _from_api_exception(exc: exceptions.APIException) -> errors.ScimError:
     if isinstance(exc, exceptions.NotFound):
         return errors.NotFound()
     if isinstance(exc, exceptions.Throttled):
-        return errors.TooManyRequests(retry_after=int(exc.wait or 1))
+        # Retry-After is a whole number of seconds, rounded up: never earlier than allowed.
+        return errors.TooManyRequests(retry_after=math.ceil(exc.wait or 1))
     if isinstance(exc, exceptions.ValidationError):
         return errors.InvalidValue()
     return errors.ScimError(detail, status=exc.status_code)

@@ -302,3 +302,49 @@ class ScimMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.group_id}"
+
+
+class ScimRequestLog(models.Model):
+    """One SCIM request, as ``REQUEST_LOG`` asks: who, what, the outcome (docs/security.md).
+
+    Written after the request's transaction has closed, so a request that was rolled back
+    is still recorded. The token is referenced and its non-secret prefix copied (the row
+    outlives the token); the body is stored redacted (``scim_provider.requestlog``).
+    """
+
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    method = models.CharField(_("method"), max_length=10)
+    path = models.CharField(_("path"), max_length=500)
+    query = models.TextField(_("query string"), blank=True, default="")
+    status = models.PositiveSmallIntegerField(_("status"))
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+    # The token's primary key as text, not a foreign key: the token model is swappable
+    # (with any key type), and a log row must outlive its token.
+    token_pk = models.CharField(_("token id"), max_length=64, blank=True, default="")
+    token_prefix = models.CharField(_("token prefix"), max_length=32, blank=True, default="")
+    tenant_id = models.CharField(_("tenant"), max_length=64, blank=True, default="")
+    resource_type = models.CharField(_("resource type"), max_length=32, blank=True, default="")
+    resource_id = models.CharField(_("resource id"), max_length=64, blank=True, default="")
+    client_ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    request_body = models.JSONField(_("request body (redacted)"), null=True, blank=True)
+    scim_type = models.CharField(_("scimType"), max_length=32, blank=True, default="")
+    error_detail = models.TextField(_("error detail"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("SCIM request")
+        verbose_name_plural = _("SCIM request log")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["resource_type", "resource_id", "created_at"],
+                name="scim_log_resource",
+            ),
+            models.Index(fields=["tenant_id", "created_at"], name="scim_log_tenant"),
+            models.Index(fields=["token_prefix", "created_at"], name="scim_log_token"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} → {self.status}"
+
+
+# Self-service (docs/selfservice.md) ------------------------------------------------------

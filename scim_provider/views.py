@@ -8,15 +8,17 @@ and an error rolls the whole request back (``handlers.exception_handler``).
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, transaction
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import discovery
+from . import discovery, limits, requestlog, throttling
 from .adapters import get_user_adapter
 from .adapters.groups import get_group_adapter
 from .adapters.users import changed_paths
@@ -35,12 +37,29 @@ from .renderers import ScimContentNegotiation, ScimJSONRenderer
 
 SEARCH_REQUEST_URN = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 
+logger = logging.getLogger("scim_provider")
+
 
 class ScimView(APIView):
-    """Base of every SCIM endpoint."""
+    """Base of every SCIM endpoint.
+
+    Around every request (``dispatch``): the declared body size (413) and the client
+    address's failed authentications (429) are checked before authentication, the token's
+    ``RATE_LIMIT`` after it (429), the members a Group request carries once it is
+    authenticated (400); writes run in one ``transaction.atomic`` (the host's
+    ``ATOMIC_REQUESTS`` is turned off for these views, so that the block is the request's
+    outermost); and after that block has closed, a 401 is counted against the client address
+    and the request is logged (``REQUEST_LOG``), so that a rolled-back request is logged too.
+    """
 
     discovery = False
     in_atomic_block = False
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        view = super().as_view(**initkwargs)
+        # Our own atomic block must be the outermost: the log row is written after it.
+        return transaction.non_atomic_requests(using=DEFAULT_DB_ALIAS)(view)
 
     def get_authenticators(self):
         return [cls() for cls in scim_settings.AUTHENTICATION_CLASSES]
@@ -49,7 +68,7 @@ class ScimView(APIView):
         return [cls() for cls in scim_settings.PERMISSION_CLASSES]
 
     def get_throttles(self):
-        return []
+        return [throttling.ScimRateThrottle()] if scim_settings.RATE_LIMIT else []
 
     def get_parsers(self):
         return [ScimJSONParser(), PlainJSONParser()]
@@ -63,15 +82,45 @@ class ScimView(APIView):
     def get_exception_handler(self):
         return scim_settings.EXCEPTION_HANDLER
 
+    def initial(self, request, *args, **kwargs):
+        limits.check_content_length(request)
+        throttling.check_auth_failures(request)
+        super().initial(request, *args, **kwargs)
+        limits.check_members(request, self)
+
     def dispatch(self, request, *args, **kwargs):
+        started = time.monotonic()
         if request.method in SAFE_METHODS:
-            return super().dispatch(request, *args, **kwargs)
-        with transaction.atomic():
-            self.in_atomic_block = True
-            try:
-                return super().dispatch(request, *args, **kwargs)
-            finally:
-                self.in_atomic_block = False
+            response = super().dispatch(request, *args, **kwargs)
+        else:
+            response = self.atomic_dispatch(request, *args, **kwargs)
+        self.after_request(response, started)
+        return response
+
+    def atomic_dispatch(self, request, *args, **kwargs):
+        try:
+            with transaction.atomic():
+                self.in_atomic_block = True
+                try:
+                    return super().dispatch(request, *args, **kwargs)
+                finally:
+                    self.in_atomic_block = False
+        except DatabaseError as exc:  # the commit itself failed
+            response = self.handle_exception(exc)
+            return self.finalize_response(self.request, response, *args, **kwargs)
+
+    def after_request(self, response, started: float) -> None:
+        """Count a failed authentication and log the request; never fails the request."""
+        request = getattr(self, "request", None)
+        if request is None:
+            return
+        try:
+            if response.status_code == 401:
+                throttling.record_auth_failure(request)
+        except Exception:  # the cache is down: fail open
+            logger.exception("SCIM rate limiting is not available")
+        duration_ms = round((time.monotonic() - started) * 1000)
+        requestlog.record(self, request, response, duration_ms)
 
     def http_method_not_allowed(self, request, *args, **kwargs):
         raise errors.MethodNotAllowed(f"{request.method} is not allowed on this endpoint.")

@@ -11,6 +11,15 @@ SCIM = "/scim/v2"
 SCIM_JSON = "application/scim+json"
 
 
+@pytest.fixture(autouse=True)
+def _clear_caches():
+    """Rate-limit counters live in the cache: each test starts with none."""
+    from django.core.cache import caches
+
+    for cache in caches.all(initialized_only=True):
+        cache.clear()
+
+
 @pytest.fixture
 def token_pair(db):
     """``(token, plaintext)`` for a fresh SCIM token."""
