@@ -1,12 +1,16 @@
 """Settings of the example project: a host product that serves SCIM at /scim/v2/.
 
 Configured from the environment (django-environ); with nothing set it runs on
-an SQLite file next to this module.
+an SQLite file next to this module. ``SCIM_RECIPE`` picks a vendor recipe
+(``example_project/recipes/``, ``docs/recipes/``): ``basic`` (default),
+``email-username``, ``roles-from-groups``, ``teams`` or ``role-extension``.
 """
 
 from pathlib import Path
 
 import environ
+
+from example_project.recipes import recipe_settings
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -29,6 +33,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "scim_provider",
     "example_project.organizations",
+    "example_project.recipes",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +75,9 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 
+# The recipe's settings are merged over these (see example_project/recipes/__init__.py).
+SCIM_RECIPE = env("SCIM_RECIPE", default="basic")
 SCIM_PROVIDER = {
     "TENANT_MODEL": "organizations.Organization",
+    **recipe_settings(SCIM_RECIPE),
 }

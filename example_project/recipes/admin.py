@@ -1,0 +1,16 @@
+from django.contrib import admin
+
+from .models import Profile, Team
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "location", "attribute1", "organization_role", "lambdatest_group"]
+    search_fields = ["user__username", "user__email"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "created_at", "archived_at"]
+    list_filter = ["archived_at"]
+    filter_horizontal = ["members"]
