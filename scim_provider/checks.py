@@ -161,6 +161,18 @@ VALIDATORS: dict[str, tuple[Callable[[Any], bool], str]] = {
     ),
     "MAX_BODY_SIZE": (_positive_int, "a positive number of bytes"),
     "MAX_MEMBERS_PER_REQUEST": (_positive_int, "a positive integer"),
+    "CURSOR_PAGINATION": (lambda v: isinstance(v, bool), "True or False"),
+    "DEFAULT_PAGINATION": (lambda v: v in ("index", "cursor"), "'index' or 'cursor'"),
+    "CURSOR_TIMEOUT": (_positive_int, "a positive number of seconds"),
+    "CURSOR_TOTAL_RESULTS": (
+        lambda v: v in ("first", "always", "never"),
+        "'first', 'always' or 'never'",
+    ),
+    "BULK_ENABLED": (lambda v: isinstance(v, bool), "True or False"),
+    "BULK_MAX_OPERATIONS": (_positive_int, "a positive integer"),
+    "BULK_MAX_PAYLOAD_SIZE": (_positive_int, "a positive number of bytes"),
+    "BULK_ATOMIC": (lambda v: isinstance(v, bool), "True or False"),
+    "ME_RESOLVER": (_optional_str, "None or an import string"),
 }
 
 
@@ -202,9 +214,16 @@ def check_settings(app_configs=None, **kwargs) -> list[Error]:
                 id="scim_provider.E002",
             )
         )
+    if merged["DEFAULT_PAGINATION"] == "cursor" and not merged["CURSOR_PAGINATION"]:
+        found.append(
+            Error(
+                f"{SETTING_NAME}['DEFAULT_PAGINATION'] is 'cursor' but CURSOR_PAGINATION is off.",
+                id="scim_provider.E002",
+            )
+        )
     for key in sorted(IMPORT_STRINGS):
         value = merged[key]
-        for path in [value] if isinstance(value, str) else value:
+        for path in [value] if isinstance(value, str) else value or []:
             try:
                 import_string(path)
             except ImportError as exc:

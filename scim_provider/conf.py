@@ -78,6 +78,18 @@ DEFAULTS: dict[str, Any] = {
     "NUM_PROXIES": None,
     "MAX_BODY_SIZE": 2 * 1024 * 1024,
     "MAX_MEMBERS_PER_REQUEST": 10000,
+    # Cursor pagination (RFC 9865, see docs/pagination.md).
+    "CURSOR_PAGINATION": True,
+    "DEFAULT_PAGINATION": "index",
+    "CURSOR_TIMEOUT": 3600,
+    "CURSOR_TOTAL_RESULTS": "first",
+    # Bulk (RFC 7644 §3.7, see docs/bulk.md).
+    "BULK_ENABLED": True,
+    "BULK_MAX_OPERATIONS": 1000,
+    "BULK_MAX_PAYLOAD_SIZE": 1048576,
+    "BULK_ATOMIC": False,
+    # /Me (RFC 7644 §3.11, see docs/me.md): None, or an import string of token -> user.
+    "ME_RESOLVER": None,
 }
 
 # Settings that hold an import string (or a list of them), resolved on access.
@@ -88,6 +100,7 @@ IMPORT_STRINGS = frozenset(
         "EXCEPTION_HANDLER",
         "USER_ADAPTER",
         "GROUP_ADAPTER",
+        "ME_RESOLVER",
     }
 )
 

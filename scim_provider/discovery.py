@@ -26,8 +26,26 @@ def service_provider_config(request) -> dict:
     document = {
         "schemas": [SERVICE_PROVIDER_CONFIG_URN],
         "patch": {"supported": True},
-        "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
+        # maxPayloadSize: the largest body accepted, Bulk or not (MAX_BODY_SIZE caps all).
+        "bulk": {
+            "supported": scim_settings.BULK_ENABLED,
+            "maxOperations": scim_settings.BULK_MAX_OPERATIONS if scim_settings.BULK_ENABLED else 0,
+            "maxPayloadSize": (
+                min(scim_settings.BULK_MAX_PAYLOAD_SIZE, scim_settings.MAX_BODY_SIZE)
+                if scim_settings.BULK_ENABLED
+                else scim_settings.MAX_BODY_SIZE
+            ),
+        },
         "filter": {"supported": True, "maxResults": max_page},
+        # RFC 9865 §4.
+        "pagination": {
+            "cursor": scim_settings.CURSOR_PAGINATION,
+            "index": True,
+            "defaultPaginationMethod": scim_settings.DEFAULT_PAGINATION,
+            "defaultPageSize": scim_settings.DEFAULT_PAGE_SIZE,
+            "maxPageSize": max_page,
+            "cursorTimeout": scim_settings.CURSOR_TIMEOUT,
+        },
         "changePassword": {"supported": False},
         "sort": {"supported": True},
         "etag": {"supported": True},

@@ -1,4 +1,6 @@
-"""Index-based paging (RFC 7644 §3.4.2.4): ``startIndex`` (1-based) and ``count``.
+"""Paging: index-based (RFC 7644 §3.4.2.4) or cursor-based (RFC 9865).
+
+Index-based: ``startIndex`` (1-based) and ``count``.
 
 ``startIndex`` below 1 is read as 1; a negative ``count`` as 0; ``count`` above
 ``MAX_PAGE_SIZE`` is clamped to it (advertised as ``filter.maxResults``). Anything that is
@@ -47,3 +49,33 @@ def page_from(params: dict[str, Any]) -> Page:
         start_index=max(1, start or 1),
         count=min(max(0, count), scim_settings.MAX_PAGE_SIZE),
     )
+
+
+@dataclass(frozen=True)
+class CursorPage:
+    """A cursor page (RFC 9865 §2): ``cursor`` is ``""`` for the first page."""
+
+    cursor: str
+    count: int
+
+    @property
+    def first(self) -> bool:
+        return self.cursor == ""
+
+
+def paging_from(params: dict[str, Any]) -> Page | CursorPage:
+    """Index or cursor paging, as the request asks (``cursor``/``startIndex``) or, when it
+    sends neither, as ``DEFAULT_PAGINATION`` says. ``count`` is read and clamped alike."""
+    cursor = params.get("cursor")
+    start = params.get("startIndex")
+    has_start = start is not None and start != ""
+    if cursor is None and (has_start or scim_settings.DEFAULT_PAGINATION == "index"):
+        return page_from(params)
+    if not scim_settings.CURSOR_PAGINATION:
+        raise errors.InvalidCursor("Cursor pagination is not enabled: use startIndex.")
+    if has_start:
+        raise errors.InvalidValue("Send either cursor or startIndex, not both.")
+    if cursor is not None and not isinstance(cursor, str):
+        raise errors.InvalidCursor("cursor must be a string (empty for the first page).")
+    page = page_from({"count": params.get("count")})
+    return CursorPage(cursor=(cursor or "").strip(), count=page.count)

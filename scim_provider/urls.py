@@ -38,6 +38,7 @@ urlpatterns = [
     ),
     re_path(r"^Groups/(?P<scim_id>[^/]+)/?$", views.GroupDetailView.as_view(), name="group-detail"),
     re_path(r"^\.search/?$", views.RootSearchView.as_view(), name="root-search"),
-    re_path(r"^Me(?:/.*)?$", views.MeView.as_view(), name="me"),
+    re_path(r"^Me/?$", views.MeView.as_view(), name="me"),
+    re_path(r"^Bulk/?$", views.BulkView.as_view(), name="bulk"),
     re_path(r"^.*$", views.NotFoundView.as_view(), name="not-found"),
 ]

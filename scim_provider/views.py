@@ -18,19 +18,16 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import discovery, limits, requestlog, throttling
+from . import bulk, cursors, discovery, limits, operations, requestlog, throttling
 from .adapters import get_user_adapter
 from .adapters.groups import get_group_adapter
-from .adapters.users import changed_paths
 from .conf import scim_settings
 from .handlers import SCIM_CONTENT_TYPE
-from .pagination import page_from
+from .pagination import CursorPage, paging_from
 from .parsers import PlainJSONParser, ScimJSONParser
 from .protocol import errors
 from .protocol.filters import parse_filter
-from .protocol.patch import MultiValueDelta, apply_patch
 from .protocol.serialize import etag, list_response, serialize
-from .protocol.validate import Leniency, validate_resource
 from .query import compile_filter, sort_lookup
 from .registry import GROUP, USER
 from .renderers import ScimContentNegotiation, ScimJSONRenderer
@@ -196,16 +193,6 @@ def _names(value: Any) -> list[str] | None:
     return names or None
 
 
-def _etag_matches(header: str, etag: str) -> bool:
-    """Weak comparison of an ``If-Match``/``If-None-Match`` header with ``etag``."""
-    wanted = etag.removeprefix("W/")
-    for candidate in header.split(","):
-        candidate = candidate.strip()
-        if candidate == "*" or candidate.removeprefix("W/") == wanted:
-            return True
-    return False
-
-
 @dataclass(frozen=True)
 class Selection:
     """The ``attributes`` / ``excludedAttributes`` of a request (RFC 7644 §3.4.2.5)."""
@@ -233,14 +220,16 @@ class ResourceView(ScimView):
 
     ``resource`` picks the adapter (``USER_ADAPTER`` or ``GROUP_ADAPTER``) and the
     multi-valued attribute loaded only on demand (a user's ``groups``, a group's
-    ``members``).
+    ``members``). The writes themselves are in ``scim_provider.operations``, shared with
+    ``/Me`` and Bulk.
     """
 
     resource = USER
 
-    def get_adapter(self):
+    def get_adapter(self, resource: str | None = None):
         tenant_id = self.request.auth.tenant_id
-        factory = get_group_adapter if self.resource == GROUP else get_user_adapter
+        resource = resource or self.resource
+        factory = get_group_adapter if resource == GROUP else get_user_adapter
         return factory(tenant_id, reference=self.reference)
 
     def reference(self, resource: str, scim_id: str) -> str:
@@ -273,17 +262,8 @@ class ResourceView(ScimView):
         headers = {"ETag": etag(str(link.version)), "Location": self.location(link)}
         return self.scim_response(document, status=status, headers=headers)
 
-    def leniency(self) -> Leniency:
-        return Leniency.STRICT if scim_settings.LENIENCY == "strict" else Leniency.LENIENT
-
-    def validate(self, adapter, body, existing=None) -> dict:
-        return validate_resource(
-            body, adapter.resource_type, leniency=self.leniency(), existing=existing
-        )
-
-    def listing(self, params: dict) -> Response:
-        """A ListResponse for query parameters or a ``.search`` body (RFC 7644 §3.4.2-3)."""
-        adapter = self.get_adapter()
+    def filtered(self, adapter, params: dict):
+        """The adapter's queryset narrowed by the ``filter`` of ``params``."""
         queryset = adapter.get_queryset()
         text = params.get("filter")
         if text is not None:
@@ -295,6 +275,16 @@ class ResourceView(ScimView):
                 max_depth=scim_settings.FILTER_MAX_DEPTH,
             )
             queryset = queryset.filter(compile_filter(node, adapter))
+        return queryset
+
+    def listing(self, params: dict) -> Response:
+        """A ListResponse for query parameters or a ``.search`` body (RFC 7644 §3.4.2-3)."""
+        adapter = self.get_adapter()
+        queryset = self.filtered(adapter, params)
+        paging = paging_from(params)
+        selection = Selection.from_params(params)
+        if isinstance(paging, CursorPage):
+            return self.cursor_listing(adapter, queryset, paging, params, selection)
         order = ["pk"]
         sort_by = params.get("sortBy")
         if sort_by:
@@ -303,19 +293,54 @@ class ResourceView(ScimView):
             lookup = sort_lookup(sort_by, adapter)
             descending = str(params.get("sortOrder", "ascending")).lower() == "descending"
             order = [f"-{lookup}" if descending else lookup, "pk"]
-        page = page_from(params)
-        selection = Selection.from_params(params)
         total = queryset.count()
         links = []
-        if page.count and page.offset < total:
+        if paging.count and paging.offset < total:
             rows = queryset.select_related(*adapter.related_names()).order_by(*order)
-            links = list(rows[page.offset : page.offset + page.count])
+            links = list(rows[paging.offset : paging.offset + paging.count])
+        resources = self.render_page(adapter, links, selection)
+        return self.scim_response(
+            list_response(resources, total_results=total, start_index=paging.start_index)
+        )
+
+    def cursor_listing(self, adapter, queryset, page: CursorPage, params, selection) -> Response:
+        """A cursor page (RFC 9865): keyset on the link's primary key, ``count + 1`` rows.
+
+        The extra row only tells whether a next page exists, so that every page costs one
+        indexed range scan, however deep. ``totalResults`` is a ``COUNT``: sent as
+        ``CURSOR_TOTAL_RESULTS`` says (by default on the first page only).
+        """
+        if params.get("sortBy"):
+            raise errors.InvalidValue(
+                "sortBy cannot be combined with cursor pagination: use startIndex to sort."
+            )
+        scope = cursors.CursorScope.of(self.request.auth, adapter.resource, params)
+        after = None if page.first else cursors.read(page.cursor, scope)
+        rows = queryset.select_related(*adapter.related_names()).order_by("pk")
+        if after is not None:
+            rows = rows.filter(pk__gt=after)
+        links = list(rows[: page.count + 1]) if page.count else []
+        has_next = len(links) > page.count
+        links = links[: page.count]
+        counted = scim_settings.CURSOR_TOTAL_RESULTS
+        total = None
+        if counted == "always" or (counted == "first" and page.first):
+            total = queryset.count()
+        document = list_response(
+            self.render_page(adapter, links, selection),
+            total_results=total or 0,
+            start_index=1,
+            extra={"nextCursor": cursors.issue(scope, links[-1].pk)} if has_next else None,
+        )
+        del document["startIndex"]  # RFC 9865: no index with a cursor
+        if total is None:
+            del document["totalResults"]
+        return self.scim_response(document)
+
+    def render_page(self, adapter, links: list, selection: Selection) -> list[dict]:
         if links and selection.wants(self.on_demand):
             adapter.prefetch(links)
-        resources = [self.render(adapter, link, selection) for link in links]
-        return self.scim_response(
-            list_response(resources, total_results=total, start_index=page.start_index)
-        )
+        return [self.render(adapter, link, selection) for link in links]
 
 
 class ResourceListView(ResourceView):
@@ -324,7 +349,7 @@ class ResourceListView(ResourceView):
 
     def post(self, request):
         adapter = self.get_adapter()
-        link = adapter.create(self.validate(adapter, request.data))
+        link = operations.create(adapter, request.data)
         return self.resource_response(adapter, link, status=201)
 
 
@@ -348,44 +373,25 @@ class ResourceDetailView(ResourceView):
         document = self.render(adapter, link, Selection.from_params(request.query_params))
         etag_value = etag(str(link.version))
         if_none_match = request.headers.get("If-None-Match")
-        if if_none_match and _etag_matches(if_none_match, etag_value):
+        if if_none_match and operations.etag_matches(if_none_match, etag_value):
             return Response(status=304, headers={"ETag": etag_value})
         return self.scim_response(document, headers={"ETag": etag_value})
 
-    def locked(self, adapter, scim_id: str):
-        """The link, locked for this transaction, after the ``If-Match`` precondition."""
-        link = adapter.get_link(scim_id, for_update=True)
-        if_match = self.request.headers.get("If-Match")
-        if if_match and not _etag_matches(if_match, etag(str(link.version))):
-            raise errors.PreconditionFailed()
-        return link
-
     def put(self, request, scim_id: str):
         adapter = self.get_adapter()
-        link = self.locked(adapter, scim_id)
-        current = adapter.to_resource(link)
-        link = adapter.update(link, self.validate(adapter, request.data, current), current)
+        if_match = request.headers.get("If-Match")
+        link = operations.replace(adapter, scim_id, request.data, if_match=if_match)
         return self.resource_response(adapter, link)
 
     def patch(self, request, scim_id: str):
         adapter = self.get_adapter()
-        link = self.locked(adapter, scim_id)
-        current = adapter.to_resource(link)
-        result = apply_patch(
-            current,
-            request.data,
-            adapter.resource_type,
-            max_operations=scim_settings.MAX_PATCH_OPERATIONS,
-        )
-        resource = validate_resource(
-            result.resource, adapter.resource_type, leniency=Leniency.LENIENT, existing=current
-        )
-        link = adapter.update(link, resource, current)
+        if_match = request.headers.get("If-Match")
+        link = operations.patch(adapter, scim_id, request.data, if_match=if_match)
         return self.resource_response(adapter, link)
 
     def delete(self, request, scim_id: str):
         adapter = self.get_adapter()
-        adapter.delete(self.locked(adapter, scim_id))
+        operations.delete(adapter, scim_id, if_match=request.headers.get("If-Match"))
         return Response(status=204)
 
 
@@ -400,31 +406,10 @@ class GroupDetailView(ResourceDetailView):
 
     resource = GROUP
 
-    def put(self, request, scim_id: str):
-        adapter = self.get_adapter()
-        link = self.locked(adapter, scim_id)
-        current = adapter.to_resource(link, members=False)
-        resource = self.validate(adapter, request.data, current)
-        members = MultiValueDelta(replaced=resource.pop("members", []))
-        changed = changed_paths(current, resource) | {"members"}
-        link = adapter.update(link, resource, current, members, changed)
-        return self.resource_response(adapter, link)
-
     def patch(self, request, scim_id: str):
         adapter = self.get_adapter()
-        link = self.locked(adapter, scim_id)
-        current = adapter.to_resource(link, members=False)
-        result = apply_patch(
-            current,
-            request.data,
-            adapter.resource_type,
-            delta_attributes=frozenset({"members"}),
-            max_operations=scim_settings.MAX_PATCH_OPERATIONS,
-        )
-        resource = validate_resource(
-            result.resource, adapter.resource_type, leniency=Leniency.LENIENT, existing=current
-        )
-        adapter.update(link, resource, current, result.deltas.get("members"), result.changed)
+        if_match = request.headers.get("If-Match")
+        link = operations.patch(adapter, scim_id, request.data, if_match=if_match)
         selection = Selection.from_params(request.query_params)
         no_selection = selection.attributes is None and selection.excluded is None
         if no_selection and scim_settings.GROUP_PATCH_RESPONSE == "no_content":
@@ -443,13 +428,62 @@ class RootSearchView(ScimView):
         )
 
 
-class MeView(ScimView):
-    """``/Me`` (RFC 7644 §3.11): tokens belong to identity providers, not to users."""
+class MeView(ResourceDetailView):
+    """``/Me`` (RFC 7644 §3.11): the User of the token's owner, as ``/Users/{id}``.
 
-    def _not_implemented(self, request, *args, **kwargs):
-        raise errors.NotImplementedFeature(
-            "/Me is not supported: SCIM tokens here are issued to identity providers, "
-            "not to individual users."
-        )
+    ``ME_RESOLVER`` (an import string of ``resolver(token) -> host user or None``) says who
+    a token belongs to; unset, tokens belong to identity providers and ``/Me`` answers 501.
+    GET, PUT, PATCH and DELETE are those of ``/Users/{id}``; responses carry that
+    ``Location``. Creating through ``/Me`` (POST) is not supported (501).
+    """
 
-    get = post = put = patch = delete = _not_implemented
+    def me(self) -> str:
+        """The SCIM id of the token owner's User, in the token's tenant."""
+        resolver = scim_settings.ME_RESOLVER
+        if resolver is None:
+            raise errors.NotImplementedFeature(
+                "/Me is not supported: SCIM tokens here are issued to identity providers, "
+                "not to individual users (see ME_RESOLVER)."
+            )
+        user = resolver(self.request.auth)
+        if user is None:
+            raise errors.NotFound("This token does not belong to a user, so /Me has none.")
+        link = self.get_adapter().get_queryset().filter(user=user).only("scim_id").first()
+        if link is None:
+            raise errors.NotFound("The user this token belongs to is not provisioned over SCIM.")
+        return str(link.scim_id)
+
+    def get(self, request):
+        return super().get(request, self.me())
+
+    def put(self, request):
+        return super().put(request, self.me())
+
+    def patch(self, request):
+        return super().patch(request, self.me())
+
+    def delete(self, request):
+        return super().delete(request, self.me())
+
+    def post(self, request):
+        self.me()
+        raise errors.NotImplementedFeature("Creating a resource through /Me is not supported.")
+
+
+class BulkView(ResourceView):
+    """``POST /Bulk`` (RFC 7644 §3.7); see ``scim_provider.bulk``."""
+
+    def post(self, request):
+        if not scim_settings.BULK_ENABLED:
+            raise errors.NotImplementedFeature("Bulk is not enabled on this service provider.")
+        limit = scim_settings.BULK_MAX_PAYLOAD_SIZE
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            raise errors.PayloadTooLarge(
+                f"The bulk request is {length} bytes; maxPayloadSize is {limit}."
+            )
+        job = bulk.BulkJob(adapter_for=self.get_adapter, reference=self.reference)
+        return self.scim_response(job.run(request.data))
