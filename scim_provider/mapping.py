@@ -200,7 +200,7 @@ class Mapping:
         if self.field is None:
             return
         unassigned = value is None or value == ""
-        value = self._fit(value)
+        value = self.fit(value)
         if self.relation:
             target = pending.get(self.relation) or _related(obj, self.relation)
             if target is None:
@@ -213,7 +213,7 @@ class Mapping:
         else:
             setattr(obj, self.model_field.attname, value)
 
-    def _fit(self, value: Any) -> Any:
+    def fit(self, value: Any) -> Any:
         """A value the model field accepts: blanks for None where needed, cut to max_length."""
         model_field = self.model_field
         if value is None:

@@ -28,9 +28,14 @@ groups carries in a group extension attribute. Both are one declarative entry of
 ``target`` is a User attribute of the registry (so it is validated, served and stored like
 any other, on a host field or as JSON). A mapping is re-evaluated for the users concerned
 whenever memberships change (``members_added``/``members_removed``, group deletion), when
-a group's name or role attribute changes, and when a user is provisioned (so the default
-applies). With ``default`` None, a user no group grants a role to keeps the value the
-identity provider set on the user.
+a group's name or role attribute changes, and when a user is provisioned or the identity
+provider writes the attribute itself.
+
+The value the identity provider writes on the user (Okta sends ``OrganizationRole`` as a
+user attribute too) is remembered as the user's *direct* role, apart from the computed one:
+the user gets the highest of their groups' roles and their direct role, so that leaving the
+last Admin group falls back to what the identity provider set, never keeps a stale Admin.
+With neither, the user gets ``default`` (None: the attribute is cleared).
 
 Cost: one query reads the memberships of the users concerned; when ``target`` maps to a
 field of the user (or of a one-to-one profile), one query reads the current values and one
@@ -43,6 +48,7 @@ from __future__ import annotations
 import copy
 from collections import defaultdict
 from collections.abc import Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +63,10 @@ from .models import ScimMembership, ScimUser
 from .registry import GROUP, USER, registry
 
 CHUNK = 5000
+DIRECT = "_direct"  # key of the link's JSON holding the roles the IdP set on the user
+
+# Set while roles are being written, so that the writes are not taken for the IdP's.
+_writing = ContextVar("scim_provider_roles_writing", default=False)
 
 
 @dataclass(frozen=True, eq=False)
@@ -106,8 +116,11 @@ class RoleMapping:
         values = value if isinstance(value, list) else [value]
         return {c for v in values if (c := self.canonical(_plain(v)))}
 
-    def value(self, granted: set[str]) -> Any:
-        """The target value for a user whose groups grant ``granted``."""
+    def value(self, granted: set[str], direct: Any = None) -> Any:
+        """The target value for a user whose groups grant ``granted`` and whose identity
+        provider set ``direct`` on the user."""
+        directs = direct if isinstance(direct, list) else [direct]
+        granted = granted | {c for d in directs if (c := self.canonical(_plain(d)))}
         ordered = [role for role in self.roles if role in granted]
         if not ordered:
             return self.default
@@ -136,10 +149,15 @@ def recompute_roles(tenant_id: str, user_ids: Iterable[int], *, adapter=None) ->
     if not mappings or not ids:
         return
     granted: list[dict[int, set[str]]] = [defaultdict(set) for _ in mappings]
+    direct: dict[int, dict[str, Any]] = {}
     for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        links = ScimUser.objects.filter(tenant_id=tenant_id, user_id__in=chunk)
+        for user_id, values in links.values_list("user_id", f"attributes__{DIRECT}"):
+            direct[user_id] = values if isinstance(values, dict) else {}
         rows = ScimMembership.objects.filter(
             user__tenant_id=tenant_id,
-            user__user_id__in=ids[start : start + CHUNK],
+            user__user_id__in=chunk,
             group__deleted_at__isnull=True,
         ).values_list("user__user_id", "group__display_name", "group__attributes")
         for user_id, display_name, attributes in rows:
@@ -149,9 +167,17 @@ def recompute_roles(tenant_id: str, user_ids: Iterable[int], *, adapter=None) ->
         from .adapters import get_user_adapter
 
         adapter = get_user_adapter(tenant_id)
-    for mapping, by_user in zip(mappings, granted, strict=True):
-        values = {uid: mapping.value(by_user.get(uid, set())) for uid in ids}
-        write_roles(adapter, mapping, {uid: v for uid, v in values.items() if v is not None})
+    token = _writing.set(True)
+    try:
+        for mapping, by_user in zip(mappings, granted, strict=True):
+            values = {
+                uid: mapping.value(by_user.get(uid, set()), direct.get(uid, {}).get(mapping.target))
+                for uid in ids
+                if uid in direct  # users linked in this tenant
+            }
+            write_roles(adapter, mapping, values)
+    finally:
+        _writing.reset(token)
 
 
 def write_roles(adapter, role_mapping: RoleMapping, values: dict[int, Any]) -> None:
@@ -181,16 +207,20 @@ def _bulk_write(adapter, mapping: Mapping, values: dict[int, Any]) -> dict[int, 
     column = mapping.model_field.attname
     rows = model._default_manager.filter(**{f"{key}__in": list(values)})
     current = dict(rows.values_list(key, column))
+    # A missing profile row reads as the field's empty value.
+    changed = {
+        uid: value
+        for uid, value in values.items()
+        if mapping.fit(current.get(uid)) != mapping.fit(value)
+    }
     if mapping.relation:
-        missing = [uid for uid in values if uid not in current]
+        missing = [uid for uid in changed if uid not in current]
         model._default_manager.bulk_create(
             [model(**{key: uid}) for uid in missing], ignore_conflicts=True
         )
-        current.update(dict.fromkeys(missing))
-    changed = {uid: v for uid, v in values.items() if current.get(uid) != mapping._fit(v)}
     by_value: dict[Any, list[int]] = defaultdict(list)
     for uid, value in changed.items():
-        by_value[mapping._fit(value)].append(uid)
+        by_value[mapping.fit(value)].append(uid)
     for value, uids in by_value.items():
         model._default_manager.filter(**{f"{key}__in": uids}).update(**{column: value})
     if changed:
@@ -232,10 +262,26 @@ def _group_changed(sender, adapter, group, changed, **kwargs) -> None:
 
 
 @receiver(signals.user_provisioned)
-def _user_provisioned(sender, adapter, user, link, **kwargs) -> None:
-    if role_mappings():
-        recompute_roles(adapter.tenant_id, [user.pk], adapter=adapter)
-        _refresh(adapter, link)
+@receiver(signals.user_updated)
+def _user_written(sender, adapter, user, link, resource, changed=None, **kwargs) -> None:
+    """The identity provider wrote a user: remember the roles it set, then recompute."""
+    mappings = role_mappings()
+    if not mappings or _writing.get():
+        return
+    targets = [m.target for m in mappings]
+    if changed is not None and not any(
+        target.lower() == path.lower() or target.lower().startswith(path.lower() + ".")
+        for path in changed
+        for target in targets
+    ):
+        return
+    recorded = dict((link.attributes or {}).get(DIRECT) or {})
+    for target in targets:
+        recorded[target] = get_value(resource, ResourcePath.parse(target, adapter.resource_type))
+    link.attributes = {**(link.attributes or {}), DIRECT: recorded}
+    ScimUser.objects.filter(pk=link.pk).update(attributes=link.attributes)
+    recompute_roles(adapter.tenant_id, [user.pk], adapter=adapter)
+    _refresh(adapter, link)
 
 
 def _refresh(adapter, link: ScimUser) -> None:

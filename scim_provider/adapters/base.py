@@ -18,15 +18,20 @@ from django.db import IntegrityError, models
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from ..mapping import Mapping, get_value, set_value
+from ..mapping import Mapping, get_value, remove_value, set_value
 from ..protocol import errors
 from ..protocol.schemas import Attribute, ResourceType, Schema
 from ..query import Column
 from ..registry import registry
 
-# Key, in a link's JSON, of mapped attributes the client left unassigned (SCIM names start
-# with a letter, so it cannot clash with one).
+# Keys of a link's JSON that are not SCIM attributes start with "_" (SCIM names start with a
+# letter, so they cannot clash). UNASSIGNED lists mapped attributes the client left
+# unassigned; other private keys (e.g. roles' "_direct") survive every write.
 UNASSIGNED = "_unassigned"
+
+
+def is_private(key: str) -> bool:
+    return key.startswith("_")
 
 
 def lower(value: Any) -> str:
@@ -127,7 +132,7 @@ class BaseAdapter:
         Attributes a client removed although their host field always holds a value
         (``active`` on ``is_active``) are listed under ``UNASSIGNED`` and stay absent.
         """
-        unassigned = set(resource.pop(UNASSIGNED, ()))
+        unassigned = set((link.attributes or {}).get(UNASSIGNED, ()))
         host = self.host_object(link)
         if host is not None:
             for mapping in self.mappings:
@@ -136,8 +141,9 @@ class BaseAdapter:
         return resource
 
     def base_resource(self, link) -> dict[str, Any]:
-        """The JSON-kept attributes and ``externalId`` of ``link``."""
-        resource = copy.deepcopy(link.attributes) if isinstance(link.attributes, dict) else {}
+        """The JSON-kept attributes and ``externalId`` of ``link`` (without private keys)."""
+        stored = link.attributes if isinstance(link.attributes, dict) else {}
+        resource = copy.deepcopy({k: v for k, v in stored.items() if not is_private(k)})
         if link.external_id:
             resource["externalId"] = link.external_id
         return resource
@@ -182,8 +188,6 @@ class BaseAdapter:
 
     def stored_attributes(self, resource: dict[str, Any]) -> dict[str, Any]:
         """What is kept as JSON on the link: everything no mapping or column holds."""
-        from ..mapping import remove_value
-
         stored = copy.deepcopy(resource)
         for key in self.unstored:
             stored.pop(key, None)
@@ -199,7 +203,12 @@ class BaseAdapter:
     def fill_link(self, link, resource: dict[str, Any]) -> None:
         """Copy the link's own columns from ``resource``; bump the version of saved links."""
         link.external_id = (resource.get("externalId") or "")[:255]
-        link.attributes = self.stored_attributes(resource)
+        kept = {
+            key: value
+            for key, value in (link.attributes or {}).items()
+            if is_private(key) and key != UNASSIGNED
+        }
+        link.attributes = {**self.stored_attributes(resource), **kept}
         link.updated_at = timezone.now()
         if link.pk:
             link.version = (link.version or 0) + 1

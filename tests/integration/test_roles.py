@@ -129,13 +129,48 @@ def test_deleting_a_group_unassigns_and_recomputes(users_client, create_user, te
 
 
 @pytest.mark.django_db
-def test_without_default_a_user_keeps_the_role_the_idp_set(users_client, create_user, testmu):
+def test_leaving_the_last_group_falls_back_to_the_role_the_idp_set(
+    users_client, create_user, testmu
+):
     dave = create_user(**{LT_USER: {"OrganizationRole": "User"}})["id"]
     assert role_of(dave) == "User"
     group = make_group(users_client, "Admins", [dave], role="Admin")
     assert role_of(dave) == "Admin"
+    # Okta's GET-then-PUT round trip sends the computed role back: not taken as direct.
+    body = users_client.get(f"{SCIM}/Users/{dave}").json()
+    assert users_client.put(f"{SCIM}/Users/{dave}", body, format="json").status_code == 200
     users_client.delete(f"{SCIM}/Groups/{group}")
-    assert role_of(dave) == "Admin"  # no group grants one: the last value stays
+    assert role_of(dave) == "User"  # never a stale Admin
+
+
+@pytest.mark.django_db
+def test_direct_role_below_a_group_role_is_overridden_until_the_group_goes(
+    users_client, create_user, testmu
+):
+    erin = create_user()["id"]
+    group = make_group(users_client, "Admins", [erin], role="Admin")
+    users_client.patch(
+        f"{SCIM}/Users/{erin}",
+        patch({"op": "replace", "path": f"{LT_USER}:OrganizationRole", "value": "Guest"}),
+        format="json",
+    )
+    assert role_of(erin) == "Admin"  # the highest wins
+    users_client.patch(
+        f"{SCIM}/Groups/{group}",
+        patch({"op": "remove", "path": f'members[value eq "{erin}"]'}),
+        format="json",
+    )
+    assert role_of(erin) == "Guest"
+
+
+@pytest.mark.django_db
+def test_without_any_source_the_role_is_cleared(users_client, create_user, testmu):
+    fay = create_user()["id"]
+    group = make_group(users_client, "Admins", [fay], role="Admin")
+    assert role_of(fay) == "Admin"
+    users_client.delete(f"{SCIM}/Groups/{group}")
+    assert role_of(fay) == ""
+    assert LT_USER not in users_client.get(f"{SCIM}/Users/{fay}").json()
 
 
 @pytest.mark.django_db
