@@ -1,0 +1,54 @@
+"""The documentation keeps up with the code: every setting is documented, every page of the
+site's navigation exists. (`make docs` builds the site itself, with warnings as errors.)"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from scim_provider.conf import DEFAULTS, TOKEN_MODEL_SETTING
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+SETTINGS_PAGE = DOCS / "settings.md"
+
+# A row of a Markdown table whose first cell is a backquoted name: | `MAX_PAGE_SIZE` | ...
+TABLE_ROW = re.compile(r"^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|", re.MULTILINE)
+
+
+def documented_settings() -> set[str]:
+    return set(TABLE_ROW.findall(SETTINGS_PAGE.read_text(encoding="utf-8")))
+
+
+def nav_pages() -> list[str]:
+    """The .md files named in the ``nav`` of mkdocs.yml (no YAML parser needed)."""
+    text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    nav = re.search(r"^nav:\n((?:[ \t]+.*\n?|\n)*)", text, re.MULTILINE)
+    assert nav, "mkdocs.yml has no nav"
+    return re.findall(r"^\s*-\s*(?:[^:\n]+:\s*)?([\w./-]+\.md)\s*$", nav.group(1), re.MULTILINE)
+
+
+@pytest.mark.parametrize("key", sorted(DEFAULTS))
+def test_setting_is_documented(key):
+    assert key in documented_settings(), (
+        f"SCIM_PROVIDER[{key!r}] has no row in docs/settings.md: add "
+        f"'| `{key}` | default | what it does |' to its Keys table"
+    )
+
+
+def test_token_model_setting_is_documented():
+    assert TOKEN_MODEL_SETTING in documented_settings()
+
+
+def test_documented_settings_exist():
+    stale = documented_settings() - set(DEFAULTS) - {TOKEN_MODEL_SETTING}
+    assert not stale, f"docs/settings.md documents settings that do not exist: {sorted(stale)}"
+
+
+def test_nav_pages_exist():
+    pages = nav_pages()
+    assert "index.md" in pages and len(pages) > 5, pages
+    missing = [page for page in pages if not (DOCS / page).is_file()]
+    assert not missing, f"mkdocs.yml nav names pages that do not exist in docs/: {missing}"
