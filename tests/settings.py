@@ -31,6 +31,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "tests.urls"
+# live_server (concurrency and acceptance tests) serves static files from here.
+STATIC_URL = "/static/"
 
 TEMPLATES = [
     {

@@ -15,6 +15,7 @@ some; only a full replacement reads the current member ids, to compute the diffe
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -102,10 +103,14 @@ class GroupAdapter(BaseAdapter):
         return super().link_column(name, sub)
 
     def prefetch(self, links: list[ScimGroup]) -> None:
-        """Load the members of ``links`` in one query (for list pages and GET)."""
+        """Load the members of ``links`` in one query (for list pages and GET).
+
+        Soft-deleted users keep their memberships (a re-provisioned user gets them back)
+        but are not listed: a member whose ``$ref`` answers 404 would mislead clients.
+        """
         by_group: dict[int, list[dict[str, Any]]] = {link.pk: [] for link in links}
         rows = (
-            ScimMembership.objects.filter(group__in=list(by_group))
+            ScimMembership.objects.filter(group__in=list(by_group), user__deleted_at__isnull=True)
             .order_by("pk")
             .values_list("group_id", "user__scim_id")
         )
@@ -144,20 +149,63 @@ class GroupAdapter(BaseAdapter):
         host = None
         if link.host_group_id:
             host = model._default_manager.filter(pk=link.host_group_id).first()
-        created = host is None
-        if created:
+        if host is None:
             host = model()
+        pending = self.write_host_group(host, resource)
+        if host.pk is None:
+            orphan = self.orphaned_host_group(host)
+            if orphan is not None:
+                host, pending = orphan, self.write_host_group(orphan, resource)
+        host.save()
+        for related in pending.values():
+            related.save()
+        link.host_group_id = str(host.pk)
+        return host
+
+    def write_host_group(
+        self, host: models.Model, resource: dict[str, Any]
+    ) -> dict[str, models.Model]:
+        """Write the ``GROUP_FIELDS`` mappings onto ``host``; return related objects to save."""
         pending: dict[str, models.Model] = {}
         for mapping in self.mappings:
             value = get_value(resource, mapping.path)
             if str(mapping.path) == "displayName" and isinstance(value, str):
                 value = self.host_display_name(value)
             mapping.write(host, value, pending)
-        host.save()
-        for related in pending.values():
-            related.save()
-        link.host_group_id = str(host.pk)
-        return host
+        return pending
+
+    def orphaned_host_group(self, host: models.Model) -> models.Model | None:
+        """The host group that a deleted group of this tenant mirrored under the name
+        ``host`` is about to take, if no live group mirrors it: reused by a new group.
+
+        A soft-deleted group keeps its host group, whose name is usually unique
+        (``auth.Group.name``): without this, pushing a deleted group again would be a 409.
+        Host groups that SCIM did not create, or that another group mirrors, are never
+        taken over (the POST is then a 409).
+        """
+        mapping = next(
+            (
+                m
+                for m in self.mappings
+                if str(m.path) == "displayName" and m.field and m.relation is None
+            ),
+            None,
+        )
+        if mapping is None:
+            return None
+        name = getattr(host, mapping.model_field.attname)
+        candidates = list(
+            type(host)._default_manager.filter(**{mapping.model_field.name: name})[:2]
+        )
+        if len(candidates) != 1:
+            return None
+        candidate = candidates[0]
+        mirrored_by = ScimGroup.objects.filter(host_group_id=str(candidate.pk))
+        owners = {
+            (tenant_id, deleted_at is not None)
+            for tenant_id, deleted_at in mirrored_by.values_list("tenant_id", "deleted_at")
+        }
+        return candidate if owners == {(self.tenant_id, True)} else None
 
     def create(self, resource: dict[str, Any]) -> ScimGroup:
         members = self.resolve_members(_values(resource.get("members")), strict=True)
@@ -228,28 +276,47 @@ class GroupAdapter(BaseAdapter):
 
     # Members ----------------------------------------------------------------------------
 
+    def lookup_members(self, values: Iterable[str]) -> dict[str, tuple[int, int]]:
+        """``{SCIM id: (ScimUser pk, host user pk)}`` of this tenant's live users among the
+        member ids ``values`` (canonical UUID text as keys): one query per chunk of ids."""
+        wanted = sorted({c for c in map(_canonical, values) if c is not None})
+        found: dict[str, tuple[int, int]] = {}
+        for chunk in chunks(wanted):
+            rows = ScimUser.objects.filter(
+                tenant_id=self.tenant_id, deleted_at__isnull=True, scim_id__in=chunk
+            ).values_list("scim_id", "pk", "user_id")
+            for scim_id, pk, user_id in rows:
+                found[str(scim_id)] = (pk, user_id)
+        return found
+
+    def pick_members(
+        self, found: dict[str, tuple[int, int]], values: Iterable[str], *, strict: bool
+    ) -> dict[int, int]:
+        """``{ScimUser pk: host user pk}`` of ``values`` among ``found`` (``lookup_members``).
+
+        With ``strict``, an unknown id is a 400 naming it: members must be provisioned first.
+        """
+        values = list(values)
+        picked: dict[int, int] = {}
+        unknown: set[str] = set()
+        for value in values:
+            hit = found.get(_canonical(value) or "")
+            if hit is None:
+                unknown.add(value)
+            else:
+                picked[hit[0]] = hit[1]
+        if strict and unknown:
+            shown = ", ".join(repr(v) for v in sorted(unknown)[:10])
+            more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+            raise errors.InvalidValue(f"Unknown members (provision them first): {shown}{more}.")
+        return picked
+
     def resolve_members(self, values: list[str], *, strict: bool) -> dict[int, int]:
         """``{ScimUser pk: host user pk}`` for the member ids ``values`` of this tenant.
 
         With ``strict``, an unknown id is a 400 naming it: members must be provisioned first.
         """
-        found: dict[int, int] = {}
-        wanted = {v for v in values if _is_uuid(v)}
-        known: set[str] = set()
-        for chunk in chunks(sorted(wanted)):
-            rows = ScimUser.objects.filter(
-                tenant_id=self.tenant_id, deleted_at__isnull=True, scim_id__in=chunk
-            ).values_list("pk", "user_id", "scim_id")
-            for pk, user_id, scim_id in rows:
-                found[pk] = user_id
-                known.add(str(scim_id))
-        if strict:
-            unknown = sorted(set(values) - known)
-            if unknown:
-                shown = ", ".join(repr(v) for v in unknown[:10])
-                more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
-                raise errors.InvalidValue(f"Unknown members (provision them first): {shown}{more}.")
-        return found
+        return self.pick_members(self.lookup_members(values), values, strict=strict)
 
     def current_members(self, link: ScimGroup) -> dict[int, int]:
         rows = ScimMembership.objects.filter(group=link).values_list("user_id", "user__user_id")
@@ -258,63 +325,80 @@ class GroupAdapter(BaseAdapter):
     def apply_members(self, link: ScimGroup, delta: MultiValueDelta) -> None:
         """Apply a PATCH/PUT member change with a constant number of queries.
 
-        Unknown member ids are refused (400) or skipped, as ``UNKNOWN_MEMBERS`` says.
+        Unknown member ids are refused (400) or skipped, as ``UNKNOWN_MEMBERS`` says. The
+        ids removed and added by one request are looked up together, in one query.
         """
         strict = scim_settings.UNKNOWN_MEMBERS == "reject"
         if delta.replaced is not None or delta.cleared:
-            target = self.resolve_members(_values(delta.replaced or []), strict=strict)
+            # ``cleared`` then ``added``: "remove all, then add these" is a replacement.
+            wanted = _values(delta.replaced if delta.replaced is not None else delta.added)
+            target = self.resolve_members(wanted, strict=strict)
             current = self.current_members(link)
             removed = {pk: current[pk] for pk in current.keys() - target.keys()}
             added = {pk: target[pk] for pk in target.keys() - current.keys()}
             self.remove_members(link, removed)
             self.add_members(link, added)
             return
-        if delta.removed:
-            self.remove_members(link, self.resolve_members(sorted(delta.removed), strict=False))
-        if delta.added:
-            self.add_members(link, self.resolve_members(_values(delta.added), strict=strict))
+        removed_values, added_values = sorted(delta.removed), _values(delta.added)
+        if not removed_values and not added_values:
+            return
+        found = self.lookup_members([*removed_values, *added_values])
+        added = self.pick_members(found, added_values, strict=strict)
+        self.remove_members(link, self.pick_members(found, removed_values, strict=False))
+        self.add_members(link, added)
 
     def add_members(self, link: ScimGroup, members: dict[int, int]) -> None:
-        """Add ``members`` ({link pk: user pk}); existing memberships are left alone."""
+        """Add ``members`` ({link pk: user pk}); existing memberships are left alone.
+
+        ``members_added`` names the users that were not members yet (on PostgreSQL and
+        SQLite, through ``RETURNING``: no extra query; elsewhere, all of ``members``).
+        """
         if not members:
             return
-        pks = sorted(members)
-        for chunk in chunks(pks):
-            _insert_missing(
+        inserted: set[int] | None = set()
+        for chunk in chunks(sorted(members)):
+            rows = _insert_missing(
                 ScimMembership._meta.db_table,
                 ("group_id", link.pk),
                 ("user_id", "id", ScimUser._meta.db_table, chunk),
                 extra=("created_at", connection.ops.adapt_datetimefield_value(timezone.now())),
             )
+            inserted = None if rows is None or inserted is None else inserted | set(rows)
+        # The host rows of every member are ensured, new or not: the mirror converges.
         host = self.host_membership()
         if host is not None and link.host_group_id:
-            user_ids = sorted(set(members.values()))
-            for chunk in chunks(user_ids):
+            user_model = get_user_model()
+            for chunk in chunks(sorted(set(members.values()))):
                 _insert_missing(
                     host.table,
                     (host.group_column, _host_pk(self.model, link.host_group_id)),
                     (
                         host.user_column,
-                        get_user_model()._meta.pk.column,
-                        get_user_model()._meta.db_table,
+                        user_model._meta.pk.column,
+                        user_model._meta.db_table,
                         chunk,
                     ),
                 )
-        signals.members_added.send(
-            sender=type(self), adapter=self, group=link, user_ids=sorted(set(members.values()))
-        )
+        added = members if inserted is None else {pk: members[pk] for pk in inserted}
+        if added:
+            signals.members_added.send(
+                sender=type(self), adapter=self, group=link, user_ids=sorted(set(added.values()))
+            )
 
     def remove_members(self, link: ScimGroup, members: dict[int, int]) -> None:
+        """Remove ``members`` ({link pk: user pk}); ``members_removed`` names those that were
+        members (as ``add_members`` does)."""
         if not members:
             return
+        deleted: set[int] | None = set()
         for chunk in chunks(sorted(members)):
-            ScimMembership.objects.filter(group=link, user_id__in=chunk)._raw_delete(
-                ScimMembership.objects.db
+            rows = _delete_rows(
+                ScimMembership._meta.db_table, "group_id", link.pk, "user_id", chunk
             )
+            deleted = None if rows is None or deleted is None else deleted | set(rows)
         host = self.host_membership()
         if host is not None and link.host_group_id:
-            user_ids = sorted(set(members.values()))
-            for chunk in chunks(user_ids):
+            for chunk in chunks(sorted(set(members.values()))):
                 _delete_rows(
                     host.table,
                     host.group_column,
@@ -322,9 +406,11 @@ class GroupAdapter(BaseAdapter):
                     host.user_column,
                     chunk,
                 )
-        signals.members_removed.send(
-            sender=type(self), adapter=self, group=link, user_ids=sorted(set(members.values()))
-        )
+        removed = members if deleted is None else {pk: members[pk] for pk in deleted}
+        if removed:
+            signals.members_removed.send(
+                sender=type(self), adapter=self, group=link, user_ids=sorted(set(removed.values()))
+            )
 
     def host_membership(self) -> HostMembership | None:
         model = self.model
@@ -337,18 +423,24 @@ def _values(elements: Any) -> list[str]:
     return [str(e["value"]) for e in elements if isinstance(e, dict) and e.get("value")]
 
 
-def _is_uuid(value: str) -> bool:
-    import uuid
-
+def _canonical(value: Any) -> str | None:
+    """``value`` as canonical UUID text (the form of SCIM ids), None if it is not one."""
     try:
-        uuid.UUID(value)
+        return str(uuid.UUID(str(value)))
     except (ValueError, TypeError, AttributeError):
-        return False
-    return True
+        return None
 
 
 def _host_pk(model: type[models.Model], text: str) -> Any:
     return model._meta.pk.to_python(text)
+
+
+def _returning() -> bool:
+    """Whether ``RETURNING`` may end an ``INSERT ... SELECT`` or a ``DELETE`` here."""
+    return (
+        connection.vendor in ("postgresql", "sqlite")
+        and connection.features.can_return_columns_from_insert
+    )
 
 
 def _insert_missing(
@@ -356,11 +448,12 @@ def _insert_missing(
     fixed: tuple[str, Any],
     source: tuple[str, str, str, Sequence[Any]],
     extra: tuple[str, Any] | None = None,
-) -> None:
+) -> list[Any] | None:
     """``INSERT INTO table (fixed, target) SELECT ... WHERE NOT EXISTS``: one statement.
 
     ``source`` is (target column, key column of the source table, source table, keys):
     rows of the source table whose key is in ``keys`` are inserted unless already there.
+    Returns the target values inserted, or None where ``RETURNING`` is not available.
     """
     q = connection.ops.quote_name
     fixed_column, fixed_value = fixed
@@ -373,6 +466,7 @@ def _insert_missing(
         select.append("%s")
         params.append(extra[1])
     placeholders = ", ".join(["%s"] * len(keys))
+    returning = _returning()
     sql = (
         f"INSERT INTO {q(table)} ({', '.join(columns)}) "
         f"SELECT {', '.join(select)} FROM {q(source_table)} s "
@@ -380,16 +474,27 @@ def _insert_missing(
         f"SELECT 1 FROM {q(table)} t WHERE t.{q(fixed_column)} = %s "
         f"AND t.{q(target_column)} = s.{q(key_column)})"
     )
+    if returning:
+        sql += f" RETURNING {q(target_column)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *keys, fixed_value])
+        return [row[0] for row in cursor.fetchall()] if returning else None
 
 
-def _delete_rows(table: str, fixed_column: str, fixed_value: Any, column: str, keys) -> None:
+def _delete_rows(
+    table: str, fixed_column: str, fixed_value: Any, column: str, keys
+) -> list[Any] | None:
+    """Delete the rows of ``fixed_value`` whose ``column`` is in ``keys``: one statement.
+    Returns the ``column`` values deleted, or None where ``RETURNING`` is not available."""
     q = connection.ops.quote_name
     placeholders = ", ".join(["%s"] * len(keys))
+    returning = _returning()
     sql = f"DELETE FROM {q(table)} WHERE {q(fixed_column)} = %s AND {q(column)} IN ({placeholders})"
+    if returning:
+        sql += f" RETURNING {q(column)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, [fixed_value, *keys])
+        return [row[0] for row in cursor.fetchall()] if returning else None
 
 
 __all__ = ["GroupAdapter", "HostMembership", "get_group_adapter"]

@@ -6,6 +6,8 @@
 * ``Profile``: a one-to-one profile of whichever user model is active, holding the
   attributes the registry tests map (``profile.location``, an ``OrganizationRole``).
 * ``Organization``: the tenant model of the tenant tests.
+* ``Team``: a host group model that is not ``auth.Group`` (``GROUP_MODEL = "testapp.Team"``),
+  its members a many-to-many to the user model declared on the group side.
 """
 
 from django.conf import settings
@@ -74,3 +76,11 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"profile of {self.user_id}"
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=150, unique=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
+
+    def __str__(self) -> str:
+        return self.name
