@@ -30,7 +30,7 @@ from django.utils import timezone
 from .. import signals
 from ..conf import scim_settings
 from ..mapping import ResourcePath, get_value, primary_element
-from ..models import ScimMembership, ScimUser
+from ..models import ScimGroup, ScimMembership, ScimUser
 from ..protocol import errors
 from ..query import Column
 from ..registry import GROUP, USER
@@ -227,12 +227,23 @@ class UserAdapter(BaseAdapter):
         resource = self.to_resource(link)
         resource["active"] = False
         self.save_user(user, resource, created=False)
+        self.leave_groups(link)
         link.deleted_at = timezone.now()
         self.fill_link(link, resource)
         link.save()
         if was_active:
             self._transition(link, False)
         signals.user_deleted.send(sender=type(self), adapter=self, user=user, link=link, hard=False)
+
+    def leave_groups(self, link: ScimUser) -> None:
+        """A deleted user leaves every group, SCIM's and the mirrored host groups alike
+        (a deactivated one stays: identity providers reactivate)."""
+        from .groups import get_group_adapter
+
+        groups = ScimGroup.objects.filter(memberships__user=link)
+        adapter = get_group_adapter(self.tenant_id, reference=self.reference)
+        for group in groups:
+            adapter.remove_members(group, {link.pk: link.user_id})
 
     # Internals --------------------------------------------------------------------------
 

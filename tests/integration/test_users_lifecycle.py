@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 
 from scim_provider import signals
 from scim_provider.models import ScimUser
-from tests.conftest import assert_scim_error
+from tests.conftest import SCIM, assert_scim_error
 from tests.factories import UserBodyFactory, patch_body
 from tests.integration.conftest import USERS, host_user
 
@@ -135,3 +135,23 @@ def test_deactivated_user_cannot_log_in(users_client, create_user, scim_config, 
     client.logout()
     deactivate(users_client, user)
     assert not client.login(username=user["userName"], password="S3cret-pass!")
+
+
+@pytest.mark.django_db
+def test_soft_deleted_user_leaves_every_group(users_client, create_user):
+    from django.contrib.auth.models import Group
+
+    gone, stays = create_user()["id"], create_user()["id"]
+    response = users_client.post(
+        f"{SCIM}/Groups",
+        {"displayName": "Team", "members": [{"value": gone}, {"value": stays}]},
+        format="json",
+    )
+    group = response.json()["id"]
+    assert users_client.delete(f"{USERS}/{gone}").status_code == 204
+
+    members = users_client.get(f"{SCIM}/Groups/{group}").json()["members"]
+    assert [m["value"] for m in members] == [stays]
+    assert Group.objects.get().user_set.count() == 1
+    found = users_client.get(f'{SCIM}/Groups?filter=members.value eq "{gone}"').json()
+    assert found["totalResults"] == 0
