@@ -19,12 +19,12 @@ class ArchivingTeamAdapter(GroupAdapter):
     whose group is pushed again is un-archived.
     """
 
-    def delete(self, link) -> None:
-        super().delete(link)
-        if link.host_group_id:
-            Team.objects.filter(pk=link.host_group_id, archived_at__isnull=True).update(
-                archived_at=timezone.now()
-            )
+    def retire_host_group(self, host, *, hard: bool) -> None:
+        if hard:
+            super().retire_host_group(host, hard=hard)
+        elif host.archived_at is None:
+            host.archived_at = timezone.now()
+            host.save(update_fields=["archived_at"])
 
     def save_host_group(self, link, resource: dict[str, Any]):
         host = super().save_host_group(link, resource)

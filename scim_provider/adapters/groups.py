@@ -265,14 +265,23 @@ class GroupAdapter(BaseAdapter):
         host = None
         if link.host_group_id and self.model is not None:
             host = self.model._default_manager.filter(pk=link.host_group_id).first()
+        if host is not None:
+            self.retire_host_group(host, hard=hard)
         if hard:
-            if host is not None:
-                host.delete()
             link.delete()
         else:
             link.deleted_at = timezone.now()
             link.save(update_fields=["deleted_at"])
-        signals.group_deleted.send(sender=type(self), adapter=self, group=link, hard=hard)
+        signals.group_deleted.send(
+            sender=type(self), adapter=self, group=link, host_group=host, hard=hard
+        )
+
+    def retire_host_group(self, host: models.Model, *, hard: bool) -> None:
+        """What becomes of the mirrored host group when its SCIM group is deleted: deleted
+        with ``GROUP_DELETE_MODE="delete"``, else kept, emptied of its members (override
+        to archive it, e.g. set ``team.archived = True``)."""
+        if hard:
+            host.delete()
 
     # Members ----------------------------------------------------------------------------
 
