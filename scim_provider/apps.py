@@ -9,3 +9,4 @@ class ScimProviderConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks, roles  # noqa: F401  (register the system checks and receivers)
+        from .selfservice import groupmaps  # noqa: F401  (group mapping receivers)

@@ -173,6 +173,15 @@ VALIDATORS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "BULK_MAX_PAYLOAD_SIZE": (_positive_int, "a positive number of bytes"),
     "BULK_ATOMIC": (lambda v: isinstance(v, bool), "True or False"),
     "ME_RESOLVER": (_optional_str, "None or an import string"),
+    "SELF_SERVICE_PERMISSION": (_non_empty_str, "an import string"),
+    "SELF_SERVICE_TENANT": (_non_empty_str, "an import string"),
+    "SELF_SERVICE_BASE_URL": (_optional_str, "None or an absolute URL"),
+    "SELF_SERVICE_PAGE_SIZE": (_positive_int, "a positive integer"),
+    "TENANT_ENABLED_BY_DEFAULT": (lambda v: isinstance(v, bool), "True or False"),
+    "TOKEN_ROTATION_GRACE_SECONDS": (
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+        "a number of seconds (0 or more)",
+    ),
 }
 
 

@@ -90,6 +90,13 @@ DEFAULTS: dict[str, Any] = {
     "BULK_ATOMIC": False,
     # /Me (RFC 7644 §3.11, see docs/me.md): None, or an import string of token -> user.
     "ME_RESOLVER": None,
+    # Self-service settings pages and API for customer admins (see docs/selfservice.md).
+    "SELF_SERVICE_PERMISSION": "scim_provider.selfservice.access.can_manage_scim",
+    "SELF_SERVICE_TENANT": "scim_provider.selfservice.access.get_tenant",
+    "SELF_SERVICE_BASE_URL": None,
+    "SELF_SERVICE_PAGE_SIZE": 50,
+    "TENANT_ENABLED_BY_DEFAULT": True,
+    "TOKEN_ROTATION_GRACE_SECONDS": 24 * 60 * 60,
 }
 
 # Settings that hold an import string (or a list of them), resolved on access.
@@ -101,6 +108,8 @@ IMPORT_STRINGS = frozenset(
         "USER_ADAPTER",
         "GROUP_ADAPTER",
         "ME_RESOLVER",
+        "SELF_SERVICE_PERMISSION",
+        "SELF_SERVICE_TENANT",
     }
 )
 

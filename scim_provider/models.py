@@ -73,7 +73,13 @@ class ScimTokenManager(models.Manager):
         parsed = tokens.parse_token(plaintext)
         if parsed is None:
             return None
-        token = self.filter(key=parsed.key).first()
+        # The tenant's SCIM switch comes along in the same query (permissions.HasScimToken).
+        enabled = ScimTenantSettings.objects.filter(tenant_id=models.OuterRef("tenant_id"))
+        token = (
+            self.filter(key=parsed.key)
+            .annotate(scim_tenant_enabled=models.Subquery(enabled.values("enabled")[:1]))
+            .first()
+        )
         if token is None or not tokens.digests_match(parsed.digest, token.digest):
             return None
         return token
@@ -348,3 +354,158 @@ class ScimRequestLog(models.Model):
 
 
 # Self-service (docs/selfservice.md) ------------------------------------------------------
+
+
+class ScimTenantSettings(models.Model):
+    """Per-tenant SCIM switch, set by the customer's admin on the self-service page.
+
+    A tenant without a row follows ``TENANT_ENABLED_BY_DEFAULT``. The tokens of a disabled
+    tenant get 403 from the SCIM API (``permissions.HasScimToken``).
+    """
+
+    tenant_id = models.CharField(_("tenant"), max_length=64, unique=True, blank=True)
+    enabled = models.BooleanField(_("SCIM enabled"), default=True)
+    updated_at = models.DateTimeField(_("last modified"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last modified by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("SCIM tenant settings")
+        verbose_name_plural = _("SCIM tenant settings")
+
+    def __str__(self) -> str:
+        state = "enabled" if self.enabled else "disabled"
+        return f"SCIM {state} for tenant {self.tenant_id!r}"
+
+
+class ScimAuditEntry(models.Model):
+    """Who changed the SCIM setup of a tenant, when, from where: one row per action.
+
+    ``actor`` may be deleted later; ``actor_name`` keeps who it was. Tokens are referenced
+    by primary key and non-secret prefix, like the request log.
+    """
+
+    TOKEN_CREATED = "token_created"
+    TOKEN_ROTATED = "token_rotated"
+    TOKEN_REVOKED = "token_revoked"
+    SCIM_ENABLED = "scim_enabled"
+    SCIM_DISABLED = "scim_disabled"
+    MAPPING_ADDED = "mapping_added"
+    MAPPING_REMOVED = "mapping_removed"
+    RULE_ADDED = "rule_added"
+    RULE_REMOVED = "rule_removed"
+    ACTIONS = [
+        (TOKEN_CREATED, _("token created")),
+        (TOKEN_ROTATED, _("token rotated")),
+        (TOKEN_REVOKED, _("token revoked")),
+        (SCIM_ENABLED, _("SCIM enabled")),
+        (SCIM_DISABLED, _("SCIM disabled")),
+        (MAPPING_ADDED, _("group mapping added")),
+        (MAPPING_REMOVED, _("group mapping removed")),
+        (RULE_ADDED, _("mapping rule added")),
+        (RULE_REMOVED, _("mapping rule removed")),
+    ]
+
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    tenant_id = models.CharField(_("tenant"), max_length=64, blank=True, default="")
+    action = models.CharField(_("action"), max_length=32, choices=ACTIONS)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("by (name)"), max_length=255, blank=True, default="")
+    ip = models.GenericIPAddressField(_("from"), null=True, blank=True)
+    token_pk = models.CharField(_("token id"), max_length=64, blank=True, default="")
+    token_prefix = models.CharField(_("token prefix"), max_length=32, blank=True, default="")
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("SCIM audit entry")
+        verbose_name_plural = _("SCIM audit log")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["tenant_id", "created_at"], name="scim_audit_tenant")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.actor_name or 'system'}"
+
+
+class ScimGroupRule(models.Model):
+    """Map every pushed group whose ``displayName`` matches ``pattern`` to one host entity.
+
+    Rules are re-evaluated when a group is pushed or renamed, and when the rule changes;
+    the groups they match get ``ScimGroupMapping`` rows pointing back at the rule.
+    """
+
+    EXACT, CONTAINS, PREFIX, GLOB = "exact", "contains", "prefix", "glob"
+    MATCHES = [
+        (EXACT, _("is")),
+        (CONTAINS, _("contains")),
+        (PREFIX, _("starts with")),
+        (GLOB, _("matches the wildcard pattern")),
+    ]
+
+    tenant_id = models.CharField(_("tenant"), max_length=64, blank=True, default="")
+    match = models.CharField(_("match"), max_length=16, choices=MATCHES, default=EXACT)
+    pattern = models.CharField(_("pattern"), max_length=255)
+    kind = models.CharField(_("entity kind"), max_length=64)
+    target_id = models.CharField(_("entity"), max_length=64)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("SCIM group mapping rule")
+        verbose_name_plural = _("SCIM group mapping rules")
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["tenant_id", "kind"], name="scim_rule_tenant")]
+
+    def __str__(self) -> str:
+        return f"displayName {self.match} {self.pattern!r} -> {self.kind}:{self.target_id}"
+
+
+class ScimGroupMapping(models.Model):
+    """A pushed group mapped to one host entity (a registered mappable: a team...).
+
+    ``rule`` is None for a mapping the admin made directly, else the rule that made it;
+    a group may be mapped to the same entity both ways (two rows, one effect).
+    """
+
+    tenant_id = models.CharField(_("tenant"), max_length=64, blank=True, default="")
+    group = models.ForeignKey(ScimGroup, on_delete=models.CASCADE, related_name="mappings")
+    kind = models.CharField(_("entity kind"), max_length=64)
+    target_id = models.CharField(_("entity"), max_length=64)
+    rule = models.ForeignKey(
+        ScimGroupRule, null=True, blank=True, on_delete=models.CASCADE, related_name="mappings"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("SCIM group mapping")
+        verbose_name_plural = _("SCIM group mappings")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "kind", "target_id"],
+                condition=models.Q(rule__isnull=True),
+                name="scim_mapping_unique_direct",
+            ),
+            models.UniqueConstraint(
+                fields=["group", "kind", "target_id", "rule"],
+                condition=models.Q(rule__isnull=False),
+                name="scim_mapping_unique_rule",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant_id", "kind", "target_id"], name="scim_mapping_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_id} -> {self.kind}:{self.target_id}"

@@ -46,3 +46,29 @@ group_deleted = Signal()
 members_added = Signal()
 members_removed = Signal()
 roles_changed = Signal()
+
+# Token lifecycle (self-service, admin commands). Sent with ``sender`` = the token model and
+# these keyword arguments; the plaintext is never sent. ``user`` is who acted (None for a
+# command or a system job), ``ip`` their address (None when unknown).
+#
+# ``token_created``
+#     ``token``, ``tenant_id`` ('' without tenants), ``user``, ``ip``.
+# ``token_rotated``
+#     ``token`` (the new one), ``previous`` (the old one, valid until ``grace_until``),
+#     ``grace_until`` (a datetime), ``tenant_id``, ``user``, ``ip``.
+# ``token_revoked``
+#     ``token``, ``tenant_id``, ``user``, ``ip``.
+# ``token_expiring``
+#     ``token``, ``tenant_id``, ``expires_at``, ``days_left`` (whole days, 0 on the last
+#     day); sent by ``scim_token_expiry_notice`` for each active token about to expire.
+token_created = Signal()
+token_rotated = Signal()
+token_revoked = Signal()
+token_expiring = Signal()
+
+# Group mappings (self-service): ``mapping_applied`` is sent after the members of one mapped
+# host entity were brought in line with the groups mapped to it, with ``sender`` = the
+# ``Mappable``, and ``tenant_id``, ``kind``, ``target_id``, ``entity``, ``added`` and
+# ``removed`` (host user primary keys, sorted; ``added`` holds every user the groups map
+# there among those concerned, including users who already were members).
+mapping_applied = Signal()
