@@ -155,6 +155,10 @@ VALIDATORS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "RATE_LIMIT": (_rate, "None or a rate such as '3000/min' or '50/s'"),
     "AUTH_FAILURE_RATE_LIMIT": (_rate, "None or a rate such as '30/min'"),
     "RATE_LIMIT_CACHE": (_non_empty_str, "the alias of a cache in CACHES"),
+    "COUNT_CACHE_TIMEOUT": (
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+        "0 (off) or a number of seconds",
+    ),
     "NUM_PROXIES": (
         lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and v >= 0),
         "None or the number of trusted proxies in front of Django (0 or more)",

@@ -75,6 +75,7 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT": "3000/min",
     "AUTH_FAILURE_RATE_LIMIT": "30/min",
     "RATE_LIMIT_CACHE": "default",
+    "COUNT_CACHE_TIMEOUT": 60,
     "NUM_PROXIES": None,
     "MAX_BODY_SIZE": 2 * 1024 * 1024,
     "MAX_MEMBERS_PER_REQUEST": 10000,

@@ -18,7 +18,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import bulk, cursors, discovery, limits, operations, requestlog, throttling
+from . import bulk, counts, cursors, discovery, limits, operations, requestlog, throttling
 from .adapters import get_user_adapter
 from .adapters.groups import get_group_adapter
 from .conf import scim_settings
@@ -293,11 +293,14 @@ class ResourceView(ScimView):
             lookup = sort_lookup(sort_by, adapter)
             descending = str(params.get("sortOrder", "ascending")).lower() == "descending"
             order = [f"-{lookup}" if descending else lookup, "pk"]
-        total = queryset.count()
         links = []
-        if paging.count and paging.offset < total:
+        if paging.count:
             rows = queryset.select_related(*adapter.related_names()).order_by(*order)
             links = list(rows[paging.offset : paging.offset + paging.count])
+        if 0 < len(links) < paging.count or (not links and paging.count and not paging.offset):
+            total = paging.offset + len(links)  # the last page: no COUNT needed
+        else:
+            total = self.count(adapter, queryset, params)
         resources = self.render_page(adapter, links, selection)
         return self.scim_response(
             list_response(resources, total_results=total, start_index=paging.start_index)
@@ -325,7 +328,7 @@ class ResourceView(ScimView):
         counted = scim_settings.CURSOR_TOTAL_RESULTS
         total = None
         if counted == "always" or (counted == "first" and page.first):
-            total = queryset.count()
+            total = self.count(adapter, queryset, params)
         document = list_response(
             self.render_page(adapter, links, selection),
             total_results=total or 0,
@@ -336,6 +339,12 @@ class ResourceView(ScimView):
         if total is None:
             del document["totalResults"]
         return self.scim_response(document)
+
+    def count(self, adapter, queryset, params) -> int:
+        """``totalResults``: cached for unfiltered listings of large tenants (``counts``)."""
+        if params.get("filter") is None:
+            return counts.total(adapter, queryset)
+        return queryset.count()
 
     def render_page(self, adapter, links: list, selection: Selection) -> list[dict]:
         if links and selection.wants(self.on_demand):

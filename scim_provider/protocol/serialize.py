@@ -81,10 +81,22 @@ def serialize(
 def _in_schema_order(attributes: Iterable[Attribute], values: dict[str, Any]) -> dict[str, Any]:
     """Copies of the assigned ``values``, keyed and ordered as ``attributes``."""
     return {
-        attribute.name: copy.deepcopy(values[attribute.name])
+        attribute.name: _copied(values[attribute.name])
         for attribute in attributes
         if values.get(attribute.name) not in (None, [], {})
     }
+
+
+def _copied(value: Any) -> Any:
+    """A deep copy of a JSON value; much faster than ``copy.deepcopy`` on the members of a
+    large group (100,000 small dicts)."""
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    return copy.deepcopy(value)
 
 
 def select_attributes(
@@ -183,15 +195,19 @@ def _filter_subs(attribute: Attribute, value: Any, keep: Callable[[Attribute], b
     """``value`` with only the sub-attributes ``keep`` accepts; ``None`` if nothing is left."""
     if attribute.type != "complex":
         return value
+    # Decided once per sub-attribute name, not once per element (a group's members).
+    decisions: dict[str, bool] = {}
+
+    def keeps(name: str) -> bool:
+        if name not in decisions:
+            sub = attribute.sub_attribute(name)
+            decisions[name] = sub is not None and keep(sub)
+        return decisions[name]
 
     def one(item: Any) -> Any:
         if not isinstance(item, dict):
             return item
-        return {
-            name: sub_value
-            for name, sub_value in item.items()
-            if (sub := attribute.sub_attribute(name)) is not None and keep(sub)
-        } or None
+        return {name: sub_value for name, sub_value in item.items() if keeps(name)} or None
 
     if isinstance(value, list):
         items = [kept for item in value if (kept := one(item)) is not None]
