@@ -81,3 +81,6 @@ SCIM_PROVIDER = {
     "TENANT_MODEL": "organizations.Organization",
     **recipe_settings(SCIM_RECIPE),
 }
+
+# The self-service SCIM settings pages send anonymous visitors to the login page.
+LOGIN_URL = "admin:login"
