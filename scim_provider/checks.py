@@ -116,9 +116,10 @@ VALIDATORS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "GROUP_MODEL": (_optional_str, "None or 'app_label.ModelName'"),
     "GROUP_DELETE_MODE": (lambda v: v in ("soft", "delete"), "'soft' or 'delete'"),
     "GROUP_PATCH_RESPONSE": (
-        lambda v: v in ("resource", "no_content"),
-        "'resource' or 'no_content'",
+        lambda v: v in ("auto", "resource", "no_content"),
+        "'auto', 'resource' or 'no_content'",
     ),
+    "GROUP_PATCH_RESPONSE_MAX_MEMBERS": (_positive_int, "a positive integer"),
     "UNKNOWN_MEMBERS": (lambda v: v in ("reject", "ignore"), "'reject' or 'ignore'"),
     "ROLE_MAPPINGS": (
         lambda v: isinstance(v, (list, tuple)) and all(_role_mapping(e) for e in v),

@@ -409,8 +409,11 @@ class GroupDetailView(ResourceDetailView):
 
     PATCH answers 200 with the group (``GROUP_PATCH_RESPONSE = "resource"``, what strict
     clients check) or 204 (``"no_content"``: RFC 7644 §3.5.2 allows it, Entra prefers it,
-    Okta accepts it, and a body with every member of a large group is not sent); a request
-    with ``attributes``/``excludedAttributes`` always gets its representation.
+    Okta accepts it, and a body with every member of a large group is not sent). The
+    default, ``"auto"``, answers 200 unless the group has more than
+    ``GROUP_PATCH_RESPONSE_MAX_MEMBERS`` members: deciding costs no extra query, as the
+    bounded read of the members is the one the 200 needs. A request with
+    ``attributes``/``excludedAttributes`` always gets its representation.
     """
 
     resource = GROUP
@@ -420,9 +423,13 @@ class GroupDetailView(ResourceDetailView):
         if_match = request.headers.get("If-Match")
         link = operations.patch(adapter, scim_id, request.data, if_match=if_match)
         selection = Selection.from_params(request.query_params)
-        no_selection = selection.attributes is None and selection.excluded is None
-        if no_selection and scim_settings.GROUP_PATCH_RESPONSE == "no_content":
-            return Response(status=204)
+        if selection.attributes is None and selection.excluded is None:
+            mode = scim_settings.GROUP_PATCH_RESPONSE
+            limit = scim_settings.GROUP_PATCH_RESPONSE_MAX_MEMBERS
+            if mode == "no_content" or (
+                mode == "auto" and not adapter.prefetch([link], limit=limit)
+            ):
+                return Response(status=204)
         return self.resource_response(adapter, link, selection=selection)
 
 

@@ -102,9 +102,10 @@ class GroupAdapter(BaseAdapter):
             return Column("memberships__user__user_name_key", "folded", many=True)
         return super().link_column(name, sub)
 
-    def prefetch(self, links: list[ScimGroup]) -> None:
+    def prefetch(self, links: list[ScimGroup], *, limit: int | None = None) -> bool:
         """Load the members of ``links`` in one query (for list pages and GET).
 
+        With ``limit`` (one group), load nothing and return False when it has more members.
         Soft-deleted users keep their memberships (a re-provisioned user gets them back)
         but are not listed: a member whose ``$ref`` answers 404 would mislead clients.
         """
@@ -114,10 +115,15 @@ class GroupAdapter(BaseAdapter):
             .order_by("pk")
             .values_list("group_id", "user__scim_id")
         )
+        if limit is not None:
+            rows = list(rows[: limit + 1])
+            if len(rows) > limit:
+                return False
         for group_id, scim_id in rows:
             by_group[group_id].append(self.member(scim_id))
         for link in links:
             link.prefetched_members = by_group[link.pk]
+        return True
 
     def member(self, scim_id) -> dict[str, Any]:
         """A ``members`` element. ``display`` is left out: it is readOnly and clients

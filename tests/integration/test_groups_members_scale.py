@@ -229,3 +229,38 @@ def test_list_with_members_is_a_constant_number_of_queries(
         body = users_client.get(GROUPS, {"count": 100}).json()
     assert body["totalResults"] == 11
     assert [len(g.get("members", [])) for g in body["Resources"]] == [SIZE] + [10] * 10
+
+
+def test_auto_answers_with_the_group_until_it_is_too_large(users_client, scim_config):
+    """GROUP_PATCH_RESPONSE="auto" (default): 200 with the members up to the limit, then
+    204 — the bounded read of the members decides, no extra query."""
+    scim_config(GROUP_PATCH_RESPONSE_MAX_MEMBERS=3)
+    users = make_users(5)
+    group = create_group(users_client, "Limit", [u.scim_id for u in users[:2]])
+    grow = patch(
+        users_client,
+        group["id"],
+        {"op": "add", "path": "members", "value": [{"value": str(users[2].scim_id)}]},
+    )
+    assert grow.status_code == 200
+    assert len(grow.json()["members"]) == 3
+    with CaptureQueriesContext(connection) as at_limit:
+        over = patch(
+            users_client,
+            group["id"],
+            {"op": "add", "path": "members", "value": [{"value": str(users[3].scim_id)}]},
+        )
+    assert over.status_code == 204 and not over.content
+    assert member_ids(group["id"]) == {str(u.scim_id) for u in users[:4]}
+    selected = users_client.patch(
+        f"{GROUPS}/{group['id']}?excludedAttributes=members",
+        {
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [
+                {"op": "add", "path": "members", "value": [{"value": str(users[4].scim_id)}]}
+            ],
+        },
+        format="json",
+    )
+    assert selected.status_code == 200 and "members" not in selected.json()
+    assert len(at_limit.captured_queries) <= MAX_IN_TEST

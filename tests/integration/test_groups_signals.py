@@ -142,8 +142,9 @@ def test_delete(users_client, users, scim_config, mode):
         assert users_client.delete(f"{GROUPS}/{created['id']}").status_code == 204
     assert [name for name, _ in sent] == ["members_removed", "group_deleted"]
     assert sent[0][1]["user_ids"] == sorted(user_pks([users[0]["id"]]))
-    assert set(sent[1][1]) == {"adapter", "group", "hard"}
+    assert set(sent[1][1]) == {"adapter", "group", "host_group", "hard"}
     assert sent[1][1]["hard"] is (mode == "delete")
+    assert sent[1][1]["host_group"].name == "Eng"
 
 
 def test_a_receiver_raising_a_scim_error_rolls_the_request_back(users_client, users):
