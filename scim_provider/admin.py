@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from . import services
 from .conf import scim_settings
 from .models import ScimRequestLog, ScimUser, get_tenant_model, get_token_model
 
@@ -104,10 +105,17 @@ class ScimTokenAdmin(admin.ModelAdmin):
         return obj.status
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user if request.user.is_authenticated else None
-            request._scim_token_plaintext = obj.set_new_secret()
-        super().save_model(request, obj, form, change)
+        if change:
+            return super().save_model(request, obj, form, change)
+        # Created by the service layer, like everywhere else: audited and announced.
+        token, request._scim_token_plaintext = services.create_token(
+            obj.name,
+            expires_at=obj.expires_at,
+            tenant=obj.tenant_id or None,
+            actor=services.Actor.from_request(request),
+        )
+        obj.pk = token.pk
+        obj.refresh_from_db()
 
     def response_add(self, request, obj, post_url_continue=None):
         plaintext = getattr(request, "_scim_token_plaintext", None)
@@ -128,7 +136,8 @@ class ScimTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke selected tokens"), permissions=["change"])
     def revoke_tokens(self, request, queryset):
-        revoked = sum(1 for token in queryset if token.revoke())
+        actor = services.Actor.from_request(request)
+        revoked = sum(1 for token in queryset if services.revoke(token, actor=actor))
         self.message_user(
             request,
             ngettext("Revoked %d token.", "Revoked %d tokens.", revoked) % revoked,

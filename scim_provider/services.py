@@ -103,6 +103,7 @@ def create_token(
     name: str,
     *,
     expires_in_days: int | None = None,
+    expires_at=None,
     tenant: Any = None,
     created_by=None,
     actor: Actor | None = None,
@@ -118,6 +119,7 @@ def create_token(
         token, plaintext = get_token_model()._default_manager.create_token(
             name,
             expires_in_days=expires_in_days,
+            expires_at=expires_at,
             tenant=tenant,
             created_by=created_by or actor.user,
         )

@@ -8,7 +8,7 @@ from django.test import override_settings
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from scim_provider.models import ScimToken
+from scim_provider.models import ScimAuditEntry, ScimToken
 from tests.conftest import SCIM
 
 
@@ -37,6 +37,13 @@ def test_create_shows_the_secret_once(admin_client):
     assert token.name == "Okta production"
     assert token.created_by == admin_client.user
     assert plaintext.startswith(token.display_prefix)
+    # Created through the service layer: audited like every other way.
+    entry = ScimAuditEntry.objects.get()
+    assert (entry.action, entry.token_pk, entry.actor) == (
+        ScimAuditEntry.TOKEN_CREATED,
+        str(token.pk),
+        admin_client.user,
+    )
 
     # The secret works against the API...
     api = APIClient()
@@ -79,6 +86,8 @@ def test_revoke_action_stops_the_token(admin_client):
     assert "Revoked 1 token." in response.content.decode()
     token.refresh_from_db()
     assert token.is_revoked
+    revoked = ScimAuditEntry.objects.filter(action=ScimAuditEntry.TOKEN_REVOKED)
+    assert revoked.get().token_pk == str(token.pk)
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
     assert api.get(f"{SCIM}/ServiceProviderConfig").status_code == 401
