@@ -157,6 +157,8 @@ class FilterCompiler:
             if isinstance(value, bool) or not isinstance(value, (str, int, float)):
                 raise errors.InvalidFilter("Compare this attribute with a string.")
             text = str(value)
+            if "\x00" in text:  # no database text column can hold it (PostgreSQL refuses)
+                raise errors.InvalidFilter("A filter value may not contain the NUL character.")
             return text.lower() if kind == "folded" else text
         if kind == "uuid":
             try:
@@ -172,9 +174,14 @@ class FilterCompiler:
         if kind == "number":
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise errors.InvalidFilter("Compare this attribute with a number.")
+            if isinstance(value, int) and abs(value) >= 2**63:
+                raise errors.InvalidFilter("The number is out of range.")
             return value
         if kind == "datetime":
-            parsed = parse_datetime(value) if isinstance(value, str) else None
+            try:
+                parsed = parse_datetime(value) if isinstance(value, str) else None
+            except ValueError:  # well-formed but impossible: month 13
+                parsed = None
             if not isinstance(parsed, datetime):
                 raise errors.InvalidFilter("Compare this attribute with an ISO 8601 date-time.")
             return parsed

@@ -22,7 +22,7 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl
 
-from django.db import DatabaseError, models
+from django.db import models
 from django.utils import timezone
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Empty
@@ -187,7 +187,8 @@ def resource_of(view, response) -> tuple[str, str]:
 
 
 def build_entry(view, request, response, duration_ms: int) -> ScimRequestLog:
-    token = getattr(request, "auth", None)
+    # ``_auth``, not ``auth``: a request refused before authentication is not authenticated now.
+    token = getattr(request, "_auth", None)
     if not isinstance(token, AbstractScimToken):
         token = None
     resource, scim_id = resource_of(view, response)
@@ -217,14 +218,14 @@ def build_entry(view, request, response, duration_ms: int) -> ScimRequestLog:
 def record(view, request, response, duration_ms: int) -> ScimRequestLog | None:
     """Write the log row of a finished request, if ``REQUEST_LOG`` wants it: one INSERT.
 
-    Never fails the request: a database error is logged and swallowed.
+    Never fails the request: an error (the table missing, the database down) is logged.
     """
     if not should_log(request.method, response.status_code):
         return None
     try:
         entry = build_entry(view, request, response, duration_ms)
         entry.save(force_insert=True)
-    except DatabaseError:
+    except Exception:
         logger.exception("Could not write the SCIM request log")
         return None
     return entry

@@ -36,6 +36,8 @@ logger = logging.getLogger("scim_provider")
 
 #: The clock of every window; tests move it.
 clock = time.time
+#: Tolerance of the float arithmetic of the windows.
+EPSILON = 1e-9
 
 UNITS = {
     "s": 1,
@@ -115,10 +117,10 @@ def retry_after(previous: int, current: int, rate: Rate, elapsed: float) -> int:
     if previous > 0 and current + 1 <= limit:
         wait = period * (1 - (limit - current - 1) / previous) - elapsed
         if wait < period - elapsed:
-            return max(1, math.ceil(wait))
+            return max(1, math.ceil(wait - EPSILON))
     # Not before the next window, where ``current`` becomes the decaying previous one.
     into_next = max(0.0, period * (1 - (limit - 1) / current)) if current > 0 else 0.0
-    return max(1, math.ceil(period - elapsed + into_next))
+    return max(1, math.ceil(period - elapsed + into_next - EPSILON))
 
 
 def hit(scope: str, ident: str, rate: Rate) -> Decision:
@@ -128,7 +130,7 @@ def hit(scope: str, ident: str, rate: Rate) -> Decision:
     previous = cache.get(previous_key) or 0
     current = _incr(cache, key, 2 * rate.period + 1)
     weight = 1 - elapsed / rate.period
-    if previous * weight + current <= rate.limit:
+    if previous * weight + current <= rate.limit + EPSILON:
         return Decision(True)
     with contextlib.suppress(ValueError):
         cache.decr(key)
@@ -141,7 +143,7 @@ def peek(scope: str, ident: str, rate: Rate) -> Decision:
     key, previous_key, elapsed = _keys(scope, ident, rate, clock())
     values = cache.get_many([key, previous_key])
     previous, current = values.get(previous_key) or 0, values.get(key) or 0
-    if previous * (1 - elapsed / rate.period) + current + 1 <= rate.limit:
+    if previous * (1 - elapsed / rate.period) + current + 1 <= rate.limit + EPSILON:
         return Decision(True)
     return Decision(False, retry_after(previous, current, rate, elapsed))
 

@@ -40,5 +40,6 @@ urlpatterns = [
     re_path(r"^\.search/?$", views.RootSearchView.as_view(), name="root-search"),
     re_path(r"^Me/?$", views.MeView.as_view(), name="me"),
     re_path(r"^Bulk/?$", views.BulkView.as_view(), name="bulk"),
-    re_path(r"^.*$", views.NotFoundView.as_view(), name="not-found"),
+    # [\s\S], not ".": a newline (%0A in a path) must not fall through to Django's 404.
+    re_path(r"^[\s\S]*$", views.NotFoundView.as_view(), name="not-found"),
 ]

@@ -1,0 +1,223 @@
+"""Rate limits: per token and per address for failed authentication, 429 with Retry-After."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache.backends.locmem import LocMemCache
+from rest_framework.test import APIClient
+
+from scim_provider import services, throttling
+from scim_provider.throttling import Rate, parse_rate
+from tests.conftest import SCIM, assert_scim_error
+
+pytestmark = pytest.mark.django_db
+
+CONFIG = f"{SCIM}/ServiceProviderConfig"
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    """``frozen_clock.now``: the limiter's time, at the start of a minute; move it by hand."""
+
+    class Clock:
+        now = 1_700_000_040.0  # a multiple of 60 and of 3600
+
+        def __call__(self):
+            return self.now
+
+    clock = Clock()
+    monkeypatch.setattr(throttling, "clock", clock)
+    return clock
+
+
+def client_for(plaintext: str, address: str = "127.0.0.1") -> APIClient:
+    client = APIClient(REMOTE_ADDR=address)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+    return client
+
+
+@pytest.mark.parametrize(
+    ("text", "rate"),
+    [
+        ("600/min", Rate(600, 60)),
+        ("25/s", Rate(25, 1)),
+        ("25/sec", Rate(25, 1)),
+        ("1000/10m", Rate(1000, 600)),
+        (" 5 / Hour ", Rate(5, 3600)),
+        ("7/day", Rate(7, 86400)),
+        (None, None),
+    ],
+)
+def test_parse_rate(text, rate):
+    assert parse_rate(text) == rate
+
+
+@pytest.mark.parametrize("text", ["", "600", "600/fortnight", "0/min", "-1/s", "1/0s", 600])
+def test_parse_rate_rejects(text):
+    with pytest.raises(ValueError):
+        parse_rate(text)
+
+
+def test_token_limit_gives_429_with_integer_retry_after(scim_config, scim_plaintext, frozen_clock):
+    scim_config(RATE_LIMIT="3/min")
+    client = client_for(scim_plaintext)
+    for _ in range(3):
+        assert client.get(CONFIG).status_code == 200
+    response = client.get(CONFIG)
+    body = assert_scim_error(response, 429)
+    assert "Retry-After" in body["detail"]
+    retry_after = response["Retry-After"]
+    assert retry_after.isdigit() and 1 <= int(retry_after) <= 120
+
+    # Exactly Retry-After seconds later (what Okta waits), the token is served again.
+    frozen_clock.now += int(retry_after) - 1
+    assert client.get(CONFIG).status_code == 429
+    frozen_clock.now += 1
+    assert client.get(CONFIG).status_code == 200
+
+
+def test_refused_requests_do_not_count(scim_config, scim_plaintext, frozen_clock):
+    scim_config(RATE_LIMIT="2/min")
+    client = client_for(scim_plaintext)
+    assert [client.get(CONFIG).status_code for _ in range(10)] == [200, 200] + [429] * 8
+    frozen_clock.now += 120
+    assert client.get(CONFIG).status_code == 200
+
+
+def test_sliding_window_weighs_the_previous_window(scim_config, scim_plaintext, frozen_clock):
+    scim_config(RATE_LIMIT="10/min")
+    client = client_for(scim_plaintext)
+    frozen_clock.now += 50  # late in the first minute
+    assert all(client.get(CONFIG).status_code == 200 for _ in range(10))
+    frozen_clock.now += 15  # 5 s into the next minute: 10 * 55/60 still count
+    assert client.get(CONFIG).status_code == 429
+    frozen_clock.now += 25  # 30 s in: 5 count, 5 more are allowed
+    assert [client.get(CONFIG).status_code for _ in range(6)] == [200] * 5 + [429]
+
+
+def test_each_token_has_its_own_budget(scim_config, scim_plaintext, frozen_clock):
+    scim_config(RATE_LIMIT="2/min")
+    _, other_plaintext = services.create_token("other")
+    first, second = client_for(scim_plaintext), client_for(other_plaintext)
+    assert [first.get(CONFIG).status_code for _ in range(3)] == [200, 200, 429]
+    assert [second.get(CONFIG).status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_every_endpoint_and_method_counts(scim_config, scim_plaintext, frozen_clock):
+    scim_config(RATE_LIMIT="3/min")
+    client = client_for(scim_plaintext)
+    client.get(f"{SCIM}/Users")
+    client.post(f"{SCIM}/Users", {"userName": "a@example.com"}, format="json")
+    client.get(f"{SCIM}/Nope")
+    assert_scim_error(client.delete(f"{SCIM}/Groups/x"), 429)
+
+
+def test_no_limit(scim_config, scim_plaintext):
+    scim_config(RATE_LIMIT=None)
+    client = client_for(scim_plaintext)
+    assert all(client.get(CONFIG).status_code == 200 for _ in range(50))
+
+
+def test_failed_authentication_limit_per_address(scim_config, scim_plaintext, frozen_clock):
+    scim_config(AUTH_FAILURE_RATE_LIMIT="3/min")
+    attacker = client_for("scim_" + "x" * 50, "203.0.113.9")
+    assert [attacker.get(CONFIG).status_code for _ in range(5)] == [401, 401, 401, 429, 429]
+    response = attacker.get(CONFIG)
+    assert_scim_error(response, 429)
+    assert int(response["Retry-After"]) >= 1
+    # Blocked before authentication: even a valid token from that address waits.
+    assert client_for(scim_plaintext, "203.0.113.9").get(CONFIG).status_code == 429
+    # Other addresses are not affected.
+    assert client_for(scim_plaintext, "198.51.100.1").get(CONFIG).status_code == 200
+    frozen_clock.now += 120
+    assert client_for(scim_plaintext, "203.0.113.9").get(CONFIG).status_code == 200
+
+
+def test_missing_credentials_count_as_failures(scim_config, frozen_clock):
+    scim_config(AUTH_FAILURE_RATE_LIMIT="2/min")
+    client = APIClient(REMOTE_ADDR="203.0.113.10")
+    assert [client.get(CONFIG).status_code for _ in range(3)] == [401, 401, 429]
+
+
+def test_forwarded_address_with_trusted_proxies(scim_config, frozen_clock):
+    scim_config(AUTH_FAILURE_RATE_LIMIT="1/min", NUM_PROXIES=1)
+    bad = "scim_" + "x" * 50
+
+    def attempt(forwarded: str) -> int:
+        client = client_for(bad, "10.0.0.1")  # the load balancer
+        return client.get(CONFIG, HTTP_X_FORWARDED_FOR=forwarded).status_code
+
+    assert attempt("198.51.100.7") == 401
+    assert attempt("198.51.100.7") == 429
+    # A spoofed left-most hop does not escape: only the proxy's own entry is trusted.
+    assert attempt("1.2.3.4, 198.51.100.7") == 429
+    assert attempt("198.51.100.8") == 401
+
+
+@pytest.mark.parametrize(
+    ("meta", "proxies", "expected"),
+    [
+        ({"REMOTE_ADDR": "127.0.0.1"}, None, "127.0.0.1"),
+        ({"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "9.9.9.9"}, None, "127.0.0.1"),
+        ({"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "9.9.9.9, 8.8.8.8"}, 1, "8.8.8.8"),
+        ({"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "9.9.9.9, 8.8.8.8"}, 2, "9.9.9.9"),
+        ({"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "8.8.8.8"}, 3, "8.8.8.8"),
+        ({"REMOTE_ADDR": "not an address"}, None, None),
+        ({"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "junk"}, 1, None),
+        ({}, None, None),
+    ],
+)
+def test_client_ip(scim_config, rf, meta, proxies, expected):
+    scim_config(NUM_PROXIES=proxies)
+    request = rf.get("/", **meta)
+    if "REMOTE_ADDR" not in meta:
+        del request.META["REMOTE_ADDR"]
+    assert throttling.client_ip(request) == expected
+
+
+def test_limits_are_shared_through_the_cache(scim_config, scim_plaintext, frozen_clock):
+    """Two "processes" share the budget when they share the cache: counters live only there."""
+    from django.core.cache import caches
+
+    scim_config(RATE_LIMIT="2/min")
+    client = client_for(scim_plaintext)
+    assert client.get(CONFIG).status_code == 200
+    keys = [k for k in caches["default"]._cache if throttling.KEY_PREFIX in str(k)]
+    assert keys, "the counter is in the cache"
+    assert client_for(scim_plaintext).get(CONFIG).status_code == 200
+    assert client_for(scim_plaintext).get(CONFIG).status_code == 429
+    caches["default"].clear()  # a new window or a flushed cache
+    assert client.get(CONFIG).status_code == 200
+
+
+def test_cache_failure_fails_open(scim_config, scim_plaintext, settings):
+    settings.CACHES = {
+        **settings.CACHES,
+        "broken": {"BACKEND": "tests.integration.test_throttling.BrokenCache"},
+    }
+    scim_config(RATE_LIMIT="1/min", AUTH_FAILURE_RATE_LIMIT="1/min", RATE_LIMIT_CACHE="broken")
+    client = client_for(scim_plaintext)
+    assert [client.get(CONFIG).status_code for _ in range(3)] == [200, 200, 200]
+    bad = client_for("scim_" + "x" * 50)
+    assert [bad.get(CONFIG).status_code for _ in range(3)] == [401, 401, 401]
+
+
+def test_retry_after_function():
+    rate = Rate(10, 60)
+    # Nothing before: wait for the next window, then part of it.
+    assert throttling.retry_after(0, 10, rate, elapsed=0) == 60 + 6
+    # Previous window full, 5 in this one, 30 s in: 10 * 30/60 + 5 = 10 count; after 6 s
+    # more, 10 * 24/60 + 5 + 1 = 10 fits.
+    assert throttling.retry_after(10, 5, rate, elapsed=30) == 6
+
+
+class BrokenCache(LocMemCache):
+    """A cache whose server is down."""
+
+    def __init__(self, name="broken", params=None):
+        super().__init__(name, params or {})
+
+    def _fail(self, *args, **kwargs):
+        raise ConnectionError("cache server unreachable")
+
+    get = get_many = incr = decr = add = set = _fail
