@@ -191,14 +191,17 @@ class BaseAdapter:
         stored = copy.deepcopy(resource)
         for key in self.unstored:
             stored.pop(key, None)
-        unassigned = []
         for mapping in self.mappings:
             remove_value(stored, mapping.path)
-            if mapping.always_assigned and get_value(resource, mapping.path) is None:
-                unassigned.append(str(mapping.path))
-        if unassigned:
-            stored[UNASSIGNED] = unassigned
         return stored
+
+    def unassigned_paths(self, resource: dict[str, Any]) -> list[str]:
+        """Mapped attributes ``resource`` leaves out whose host field cannot be empty."""
+        return [
+            str(m.path)
+            for m in self.mappings
+            if m.always_assigned and get_value(resource, m.path) is None
+        ]
 
     def fill_link(self, link, resource: dict[str, Any]) -> None:
         """Copy the link's own columns from ``resource``; bump the version of saved links."""
@@ -208,7 +211,14 @@ class BaseAdapter:
             for key, value in (link.attributes or {}).items()
             if is_private(key) and key != UNASSIGNED
         }
-        link.attributes = {**self.stored_attributes(resource), **kept}
+        # Removing ``active`` from an existing user leaves it unassigned on read; a new
+        # user without it simply gets the field's default (active), and shows it.
+        unassigned = self.unassigned_paths(resource) if link.pk else []
+        link.attributes = {
+            **self.stored_attributes(resource),
+            **kept,
+            **({UNASSIGNED: unassigned} if unassigned else {}),
+        }
         link.updated_at = timezone.now()
         if link.pk:
             link.version = (link.version or 0) + 1

@@ -278,3 +278,11 @@ def test_unauthenticated_requests_are_401(anon_client, create_user):
     assert_scim_error(anon_client.get(f"{USERS}/{created['id']}"), 401)
     assert_scim_error(anon_client.post(USERS, UserBodyFactory(), format="json"), 401)
     assert ScimUser.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_user_created_without_active_is_active_and_says_so(users_client):
+    response = users_client.post(USERS, {"userName": "no-active@example.com"}, format="json")
+    assert response.status_code == 201
+    assert response.json()["active"] is True
+    assert users_client.get(f"{USERS}/{response.json()['id']}").json()["active"] is True
