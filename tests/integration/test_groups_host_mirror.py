@@ -70,7 +70,8 @@ def test_a_host_group_of_the_same_name_that_scim_did_not_create_is_a_409(users_c
 
 def test_host_membership_rows_added_outside_scim_are_left_alone(users_client, users):
     created = create_group(users_client, "Engineering", [users[0]["id"]])
-    outsider = get_user_model().objects.create(username="local@example.com")
+    model = get_user_model()
+    outsider = model.objects.create(**{model.USERNAME_FIELD: "local@example.com"})
     outsider.groups.add(host_group(created["id"]))
     add = {"op": "add", "path": "members", "value": [{"value": users[1]["id"]}]}
     assert patch(users_client, created["id"], add).status_code == 200

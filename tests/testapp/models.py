@@ -2,7 +2,8 @@
 
 * ``Member``: a custom user model (``tests.settings_custom_user`` swaps it in): the email is
   the ``USERNAME_FIELD``, there is no ``first_name``/``last_name`` but a ``full_name``, and no
-  ``PermissionsMixin`` (so that it can sit next to ``auth.User`` when that one is active).
+  ``PermissionsMixin`` (so that it can sit next to ``auth.User`` when that one is active);
+  its own ``groups`` relation to ``auth.Group`` lets groups be mirrored as for ``auth.User``.
 * ``Profile``: a one-to-one profile of whichever user model is active, holding the
   attributes the registry tests map (``profile.location``, an ``OrganizationRole``).
 * ``Organization``: the tenant model of the tenant tests.
@@ -43,6 +44,7 @@ class Member(AbstractBaseUser):
     is_staff = models.BooleanField(default=False)
     is_superuser = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    groups = models.ManyToManyField("auth.Group", related_name="members", blank=True)
 
     objects = MemberManager()
 
