@@ -24,7 +24,8 @@ Every signal is sent with ``sender`` = the adapter class and these keyword argum
 ``group_updated``
     ``adapter``, ``group``, ``resource``, ``changed`` (SCIM paths other than ``members``).
 ``group_deleted``
-    ``adapter``, ``group``, ``hard`` (True when the group row was deleted).
+    ``adapter``, ``group``, ``host_group`` (the mirrored host group, or None),
+    ``hard`` (True when the group row was deleted).
 ``members_added`` / ``members_removed``
     ``adapter``, ``group``, ``user_ids`` (sorted primary keys of the host users).
 ``roles_changed``
