@@ -29,7 +29,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv demo test test-fast test-pg test-custom-user lint migrations tox clean docs dist
+.PHONY: help venv demo test test-fast test-pg test-custom-user lint migrations docs dist browser-deps tox clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -64,9 +64,11 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-# Models and migrations agree (the settings add a test app, which has none).
+# Models and migrations agree: the app and the test app (test settings), and the example
+# project's apps (its own settings).
 migrations: $(STAMP)
-	PYTHONPATH=. $(BIN)/django-admin makemigrations --check --dry-run --settings=tests.settings scim_provider
+	PYTHONPATH=. $(BIN)/django-admin makemigrations --check --dry-run --settings=tests.settings scim_provider testapp
+	env -u DATABASE_URL $(BIN)/python manage.py makemigrations --check --dry-run
 
 # pytest exits 5 when it collects nothing: that is a failure here too.
 # $(1): command prefix (env, wrapper), $(2): extra pytest arguments.
@@ -88,7 +90,7 @@ test-custom-user: $(STAMP)
 	echo "== pytest on SQLite with tests.settings_custom_user"; \
 	$(call pytest,env -u DATABASE_URL DJANGO_SETTINGS_MODULE=tests.settings_custom_user,--ds=tests.settings_custom_user)
 
-test: lint migrations dist test-fast test-pg test-custom-user
+test: lint migrations docs dist browser-deps test-fast test-pg test-custom-user
 	@echo "== make test: all steps passed"
 
 # The full matrix; finds pyenv's other Pythons when they are installed.
@@ -96,6 +98,16 @@ tox: $(STAMP)
 	@[ -x $(BIN)/tox ] || $(BIN)/python -m pip install --quiet tox
 	PATH="$$PATH$$(for d in $(HOME)/.pyenv/versions/3.1[1-9]*/bin; do [ -d "$$d" ] && printf ':%s' "$$d"; done)" \
 		$(BIN)/tox $(TOX_ARGS)
+
+# The browser tests (tests/browser) drive Debian's Chromium with Playwright; never a
+# browser of Playwright's own (playwright itself is in the test extra). Chromium is
+# installed when missing (as root, as in CI); without it those tests are skipped.
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ]; then \
+		echo "== installing Debian's chromium for the browser tests"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
 
 clean:
 	rm -rf $(VENV) .tox .pytest_cache .ruff_cache .hypothesis build dist site *.egg-info
@@ -108,7 +120,6 @@ $(RELEASE_STAMP): pyproject.toml | $(STAMP)
 	@touch $@
 
 # The site, into site/; any warning (a broken link or anchor, a missing nav page) fails.
-# To join `make test` once the pages settings.md and pagination.md link to exist.
 docs: $(RELEASE_STAMP)
 	@echo "== mkdocs build --strict"
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet

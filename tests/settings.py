@@ -6,6 +6,8 @@ env = environ.Env()
 
 SECRET_KEY = "tests-only-not-secret"
 DEBUG = False
+# As behind a TLS-terminating proxy (silences scim_provider.W001; no header, no effect).
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 ALLOWED_HOSTS = ["*"]
 USE_TZ = True
 TIME_ZONE = "UTC"

@@ -30,7 +30,7 @@ def ids(checks, **settings):
 @pytest.mark.parametrize(
     ("django_settings", "expected"),
     [
-        ({"DEBUG": False}, ["scim_provider.W001"]),
+        ({"DEBUG": False, "SECURE_PROXY_SSL_HEADER": None}, ["scim_provider.W001"]),
         ({"DEBUG": True}, []),
         ({"DEBUG": False, "SECURE_SSL_REDIRECT": True}, []),
         ({"DEBUG": False, "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https")}, []),
