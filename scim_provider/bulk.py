@@ -31,7 +31,7 @@ from typing import Any
 
 from django.db import transaction
 
-from . import operations
+from . import limits, operations
 from .conf import scim_settings
 from .handlers import scim_error_from_exception
 from .protocol import errors
@@ -261,6 +261,7 @@ class BulkJob:
         self.results[op.index] = result
 
     def write(self, adapter, op: Operation, target: str | None, data: Any):
+        limits.enforce_member_limit(op.resource, op.method, data)
         if op.method == "POST":
             return operations.create(adapter, data)
         if op.method == "PUT":

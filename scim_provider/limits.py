@@ -71,10 +71,15 @@ def count_members(body: Any, method: str) -> int:
 
 def check_members(request, view) -> None:
     """400 when a Group request carries more than ``MAX_MEMBERS_PER_REQUEST`` members."""
-    if getattr(view, "resource", None) != GROUP or request.method not in ("POST", "PUT", "PATCH"):
+    enforce_member_limit(getattr(view, "resource", None), request.method, request.data)
+
+
+def enforce_member_limit(resource: str | None, method: str, body: Any) -> None:
+    """The member limit for one operation (an HTTP request or a Bulk operation)."""
+    if resource != GROUP or method not in ("POST", "PUT", "PATCH"):
         return
     limit = scim_settings.MAX_MEMBERS_PER_REQUEST
-    count = count_members(request.data, request.method)
+    count = count_members(body, method)
     if count > limit:
         raise errors.InvalidValue(
             f"This request carries {count} members; at most {limit} are accepted in one "

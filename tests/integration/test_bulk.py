@@ -334,3 +334,21 @@ def test_bulk_query_count_is_linear_in_single_posts(users_client):
     assert [r["status"] for r in results] == ["201"] * 20
     per_operation = len(single) + 2
     assert len(many) <= 20 * per_operation + 2, (len(single), len(many))
+
+
+def test_member_limit_applies_to_each_bulk_operation(users_client, scim_config):
+    scim_config(MAX_MEMBERS_PER_REQUEST=2)
+    results = run(
+        users_client,
+        [
+            user_op("a", "a@example.com"),
+            user_op("b", "b@example.com"),
+            user_op("c", "c@example.com"),
+            group_op("small", "Small", ["bulkId:a", "bulkId:b"]),
+            group_op("big", "Big", ["bulkId:a", "bulkId:b", "bulkId:c"]),
+        ],
+    )
+    assert [r["status"] for r in results] == ["201", "201", "201", "201", "400"]
+    assert results[4]["response"]["scimType"] == "invalidValue"
+    assert "MAX_MEMBERS_PER_REQUEST" in results[4]["response"]["detail"]
+    assert not ScimGroup.objects.filter(display_name="Big").exists()
