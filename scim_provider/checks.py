@@ -130,6 +130,8 @@ VALIDATORS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "USER_ATTRIBUTES": (_attribute_list, "a list of dicts with a 'path' key"),
     "GROUP_ATTRIBUTES": (_attribute_list, "a list of dicts with a 'path' key"),
     "ENTERPRISE_USER": (lambda v: isinstance(v, bool), "True or False"),
+    "USER_REQUIRED_ATTRIBUTES": (_string_list, "a list of SCIM attribute paths"),
+    "GROUP_REQUIRED_ATTRIBUTES": (_string_list, "a list of SCIM attribute paths"),
     "USERNAME_IS_EMAIL": (lambda v: isinstance(v, bool), "True or False"),
     "IMMUTABLE_ATTRIBUTES": (_string_list, "a list of SCIM attribute paths"),
     "PASSWORD_SYNC": (lambda v: isinstance(v, bool), "True or False"),

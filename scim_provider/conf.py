@@ -53,6 +53,8 @@ DEFAULTS: dict[str, Any] = {
     "GROUP_FIELDS": {},
     "GROUP_ATTRIBUTES": [],
     "ENTERPRISE_USER": True,
+    "USER_REQUIRED_ATTRIBUTES": [],
+    "GROUP_REQUIRED_ATTRIBUTES": [],
     # Policies.
     "USERNAME_IS_EMAIL": False,
     "IMMUTABLE_ATTRIBUTES": [],

@@ -186,6 +186,9 @@ class Registry:
             known = next((u for u in extensions if u.lower() == urn.lower()), None)
             base = extensions.pop(known) if known else _new_extension(urn, resource)
             extensions[base.id] = _extend(base, spec.attribute())
+        setting = "USER_REQUIRED_ATTRIBUTES" if resource == USER else "GROUP_REQUIRED_ATTRIBUTES"
+        for path in getattr(scim_settings, setting):
+            core, extensions = _require(path, core, extensions)
         if resource == USER:
             return schemas.user_resource_type(
                 tuple((schema, False) for schema in extensions.values()),
@@ -236,6 +239,33 @@ def _extend(schema: Schema, attribute: Attribute) -> Schema:
     if old is not None and old.required and attribute.type == "complex":
         attribute = dataclasses.replace(attribute, required=True)
     return schemas.extend_schema(schema, attribute)
+
+
+def _require(
+    path: str, core: Schema, extensions: dict[str, Schema]
+) -> tuple[Schema, dict[str, Schema]]:
+    """Mark the attribute at ``path`` (and, for a sub-attribute, its parent) required,
+    keeping its definition: ``name.givenName``, ``urn:...:User:employeeNumber``."""
+    urn, _, name = path.rpartition(":") if path.startswith("urn:") else ("", "", path)
+    schema = next((s for u, s in extensions.items() if u.lower() == urn.lower()), None)
+    if schema is None:
+        schema = core
+    attribute_name, _, sub_name = name.partition(".")
+    attribute = schema.attribute(attribute_name)
+    if attribute is None or (sub_name and attribute.sub_attribute(sub_name) is None):
+        raise ValueError(f"{path!r} is not an attribute of the schema {schema.id!r}")
+    if sub_name:
+        subs = tuple(
+            dataclasses.replace(sub, required=True) if sub.name.lower() == sub_name.lower() else sub
+            for sub in attribute.sub_attributes
+        )
+        attribute = dataclasses.replace(attribute, sub_attributes=subs)
+    attribute = dataclasses.replace(attribute, required=True)
+    attributes = tuple(attribute if a.name == attribute.name else a for a in schema.attributes)
+    required = dataclasses.replace(schema, attributes=attributes)
+    if schema is core:
+        return required, extensions
+    return core, {**extensions, schema.id: required}
 
 
 def _new_extension(urn: str, resource: str) -> Schema:

@@ -12,12 +12,10 @@ LT_GROUP = "urn:ietf:params:scim:schemas:extension:LambdaTest:2.0:Group"
 ROLES = ["Admin", "User", "Guest"]  # highest first
 
 SCIM_PROVIDER = {
+    # "userName, Active, name.givenName, name.familyName are required attributes".
+    # userName is required by RFC 7643; the others keep their definitions, made required.
+    "USER_REQUIRED_ATTRIBUTES": ["name.givenName", "name.familyName", "active"],
     "USER_ATTRIBUTES": [
-        # "userName, Active, name.givenName, name.familyName are required attributes".
-        # userName is required by RFC 7643; the others are core attributes made required.
-        {"path": "name.givenName", "required": True, "description": "Given name."},
-        {"path": "name.familyName", "required": True, "description": "Family name."},
-        {"path": "active", "type": "boolean", "required": True, "description": "Active."},
         {
             "path": f"{LT_USER}:OrganizationRole",
             "canonical_values": ROLES,

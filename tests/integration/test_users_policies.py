@@ -142,3 +142,39 @@ def test_an_already_linked_user_is_not_adopted_twice(users_client, scim_config, 
     )
     assert response.status_code == 201
     assert host_user(response.json()["id"]).pk != host_user(first["id"]).pk
+
+
+@pytest.mark.django_db
+def test_required_core_attributes_by_setting(users_client, scim_config):
+    """TestMu AI: userName, active, name.givenName and name.familyName are required."""
+    scim_config(USER_REQUIRED_ATTRIBUTES=["name.givenName", "name.familyName", "active"])
+    schema = users_client.get(
+        f"{USERS.rsplit('/', 1)[0]}/Schemas/urn:ietf:params:scim:schemas:core:2.0:User"
+    ).json()
+    name = next(a for a in schema["attributes"] if a["name"] == "name")
+    given = next(s for s in name["subAttributes"] if s["name"] == "givenName")
+    assert name["required"] is True and given["required"] is True
+    assert given["description"]  # the RFC definition is kept
+    assert next(a for a in schema["attributes"] if a["name"] == "active")["required"] is True
+
+    missing = {"userName": "x@example.com", "name": {"familyName": "X"}, "active": True}
+    assert_scim_error(users_client.post(USERS, missing, format="json"), 400, "invalidValue")
+    complete = {**missing, "name": {"givenName": "Y", "familyName": "X"}}
+    created = users_client.post(USERS, complete, format="json")
+    assert created.status_code == 201
+    removal = users_client.patch(
+        f"{USERS}/{created.json()['id']}",
+        {
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "remove", "path": "name.givenName"}],
+        },
+        format="json",
+    )
+    assert removal.status_code == 400
+
+
+def test_required_attributes_must_exist(scim_config):
+    from scim_provider.checks import check_user_mappings
+
+    scim_config(USER_REQUIRED_ATTRIBUTES=["name.nickname"])
+    assert [e.id for e in check_user_mappings()] == ["scim_provider.E006"]
