@@ -2,8 +2,9 @@
 
 Both parse strictly whatever the host's ``REST_FRAMEWORK`` says: UTF-8 (RFC 8259 §8.1; a
 byte-order mark is skipped), no ``NaN``/``Infinity`` and no number too large for a float,
-at most ``MAX_JSON_DEPTH`` levels of nesting, no NUL character in any string (no database
-column can hold it), and at most ``MAX_BODY_SIZE`` bytes, counted as the body is read
+at most ``MAX_JSON_DEPTH`` levels of nesting, no NUL character and no unpaired surrogate
+(``"\ud800"``: valid JSON, but not Unicode text) in any string (no database column can
+hold them), and at most ``MAX_BODY_SIZE`` bytes, counted as the body is read
 (413), whatever ``Content-Length`` claimed.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
@@ -21,6 +23,9 @@ from .protocol import errors
 #: SCIM documents nest a handful of levels (a PATCH value holding an extension holding
 #: ``manager.value``); anything much deeper is an attack on the stack.
 MAX_JSON_DEPTH = 32
+
+# json.loads joins escaped surrogate pairs; a surrogate left in a string is unpaired.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _reject_constant(name: str):
@@ -42,6 +47,10 @@ def check_document(data) -> None:
         if isinstance(value, str):
             if "\x00" in value:
                 raise errors.InvalidValue("Strings may not contain the NUL character (\\u0000).")
+            if _SURROGATE.search(value):
+                raise errors.InvalidValue(
+                    "Strings may not contain unpaired surrogates (such as \\ud800)."
+                )
         elif isinstance(value, (dict, list)):
             if depth > MAX_JSON_DEPTH:
                 raise errors.InvalidSyntax(

@@ -63,13 +63,26 @@ def test_advertised_in_service_provider_config(users_client, scim_config):
         (b"[" * (MAX_JSON_DEPTH + 1) + b"]" * (MAX_JSON_DEPTH + 1), 400, "invalidSyntax"),
         (b"[" * 100_000 + b"]" * 100_000, 400, "invalidSyntax"),
         (b'{"userName": "a\\u0000b"}', 400, "invalidValue"),
+        (b'{"userName": "a\\ud800b"}', 400, "invalidValue"),
+        (b'{"a": {"\\udfff": 1}}', 400, "invalidValue"),
         (b'{"userName": 1e999}', 400, "invalidSyntax"),
         (b'{"userName": NaN}', 400, "invalidSyntax"),
         (b'{"userName": ' + b"9" * 5000 + b"}", 400, "invalidSyntax"),
         (b'{"userName": "\xff\xfe"}', 400, "invalidSyntax"),
         (b"\xef\xbb\xbf{}", 400, "invalidValue"),  # BOM skipped; an empty user is invalid
     ],
-    ids=["deep", "very-deep", "nul", "inf", "nan", "huge-int", "not-utf8", "bom"],
+    ids=[
+        "deep",
+        "very-deep",
+        "nul",
+        "lone-surrogate",
+        "surrogate-key",
+        "inf",
+        "nan",
+        "huge-int",
+        "not-utf8",
+        "bom",
+    ],
 )
 def test_hostile_json(users_client, raw, status, scim_type):
     response = users_client.post(USERS, raw, content_type="application/scim+json")
@@ -208,3 +221,10 @@ def test_members_limit_does_not_touch_users(users_client, scim_config):
 def test_newline_in_an_unknown_path_is_a_scim_404(users_client, path):
     """Found by the fuzzer: ``.`` in the catch-all route did not match a newline."""
     assert_scim_error(users_client.get(f"{SCIM}{path}"), 404)
+
+
+def test_escaped_surrogate_pairs_are_fine(users_client):
+    raw = b'{"userName": "smile\\ud83d\\ude00@example.com"}'
+    response = users_client.post(USERS, raw, content_type="application/scim+json")
+    assert response.status_code == 201
+    assert response.json()["userName"] == "smile\U0001f600@example.com"
