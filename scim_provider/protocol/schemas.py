@@ -21,6 +21,7 @@ Representation choices:
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from scim_provider.protocol.errors import ERROR_SCHEMA, InvalidPath
@@ -80,6 +81,14 @@ def _find(items: Iterable[Any], name: str, key: str = "name") -> Any:
     return next((item for item in items if getattr(item, key).casefold() == folded), None)
 
 
+def _index(items: Iterable[Any], key: str = "name") -> dict[str, Any]:
+    """``{casefolded key: item}``, the first item winning (as ``_find`` does)."""
+    index: dict[str, Any] = {}
+    for item in items:
+        index.setdefault(getattr(item, key).casefold(), item)
+    return index
+
+
 @dataclass(frozen=True)
 class Attribute:
     """An attribute definition (RFC 7643 §2.2, §7)."""
@@ -113,7 +122,12 @@ class Attribute:
 
     def sub_attribute(self, name: str) -> Attribute | None:
         """The sub-attribute called ``name`` (case-insensitive), or ``None``."""
-        return _find(self.sub_attributes, name)
+        return self._subs_by_name.get(name.casefold())
+
+    @cached_property
+    def _subs_by_name(self) -> dict[str, Attribute]:
+        # Looked up for every value serialized: a dict, built once per definition.
+        return _index(self.sub_attributes)
 
     def to_dict(self) -> dict[str, Any]:
         """The RFC 7643 §7 representation."""
@@ -148,7 +162,11 @@ class Schema:
 
     def attribute(self, name: str) -> Attribute | None:
         """The top-level attribute called ``name`` (case-insensitive), or ``None``."""
-        return _find(self.attributes, name)
+        return self._by_name.get(name.casefold())
+
+    @cached_property
+    def _by_name(self) -> dict[str, Attribute]:
+        return _index(self.attributes)
 
     def to_dict(self, location: str | None = None) -> dict[str, Any]:
         """The ``/Schemas/{id}`` document (RFC 7643 §7, §8.7)."""
@@ -178,7 +196,11 @@ class ResourceType:
 
     def schema_for(self, urn: str) -> Schema | None:
         """The core or extension schema whose URN is ``urn`` (case-insensitive), or ``None``."""
-        return _find(self.all_schemas(), urn, key="id")
+        return self._schemas_by_urn.get(urn.casefold())
+
+    @cached_property
+    def _schemas_by_urn(self) -> dict[str, Schema]:
+        return _index(self.all_schemas(), key="id")
 
     def all_schemas(self) -> tuple[Schema, ...]:
         """The core schema followed by the extension schemas."""
