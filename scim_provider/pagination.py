@@ -79,3 +79,36 @@ def paging_from(params: dict[str, Any]) -> Page | CursorPage:
         raise errors.InvalidCursor("cursor must be a string (empty for the first page).")
     page = page_from({"count": params.get("count")})
     return CursorPage(cursor=(cursor or "").strip(), count=page.count)
+
+
+# Bookmarks: index paging at the cost of keyset paging -----------------------------------
+#
+# Okta imports with startIndex=1, 101, 201, ...: with OFFSET, page n reads n pages of the
+# index, so a whole import is quadratic (seconds per page at 1M users). After each page in
+# the default order, the primary key of its last row is remembered in the shared cache
+# under the query's scope and the index where the next page starts; a request for that
+# index then reads ``pk > bookmark LIMIT count``, one range scan at any depth. Without a
+# bookmark (another process's cache, expiry, a jump) it falls back to OFFSET.
+
+
+def _bookmark_key(scope, start_offset: int) -> str:
+    return "scim_provider:bookmark:" + ":".join([*scope.as_list(), str(start_offset)])
+
+
+def bookmark(scope, offset: int) -> int | None:
+    """The primary key the page starting at ``offset`` (0-based) continues after, if known."""
+    from django.core.cache import caches
+
+    if not offset:
+        return None
+    value = caches[scim_settings.RATE_LIMIT_CACHE].get(_bookmark_key(scope, offset))
+    return value if isinstance(value, int) else None
+
+
+def remember(scope, next_offset: int, last_pk: int) -> None:
+    """Remember that the page starting at ``next_offset`` continues after ``last_pk``."""
+    from django.core.cache import caches
+
+    caches[scim_settings.RATE_LIMIT_CACHE].set(
+        _bookmark_key(scope, next_offset), last_pk, scim_settings.CURSOR_TIMEOUT
+    )

@@ -18,7 +18,17 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import bulk, counts, cursors, discovery, limits, operations, requestlog, throttling
+from . import (
+    bulk,
+    counts,
+    cursors,
+    discovery,
+    limits,
+    operations,
+    pagination,
+    requestlog,
+    throttling,
+)
 from .adapters import get_user_adapter
 from .adapters.groups import get_group_adapter
 from .conf import scim_settings
@@ -296,7 +306,18 @@ class ResourceView(ScimView):
         links = []
         if paging.count:
             rows = queryset.select_related(*adapter.related_names()).order_by(*order)
-            links = list(rows[paging.offset : paging.offset + paging.count])
+            scope = (
+                None
+                if sort_by
+                else cursors.CursorScope.of(self.request.auth, adapter.resource, params)
+            )
+            after = pagination.bookmark(scope, paging.offset) if scope else None
+            if after is not None:
+                links = list(rows.filter(pk__gt=after)[: paging.count])
+            else:
+                links = list(rows[paging.offset : paging.offset + paging.count])
+            if scope and len(links) == paging.count:
+                pagination.remember(scope, paging.offset + len(links), links[-1].pk)
         if 0 < len(links) < paging.count or (not links and paging.count and not paging.offset):
             total = paging.offset + len(links)  # the last page: no COUNT needed
         else:

@@ -144,3 +144,27 @@ def test_search_body_paging(users_client, twelve):
 def test_unknown_query_parameters_are_ignored(users_client, twelve):
     response = users_client.get(f"{USERS}?aadOptscim062020&startIndex=1&count=3")
     assert response.status_code == 200 and response.json()["itemsPerPage"] == 3
+
+
+def test_sequential_pages_continue_from_a_bookmark_not_an_offset(users_client, twelve):
+    """Okta's import loop: page n+1 reads ``pk > last`` (a range scan at any depth)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = page(users_client, startIndex=1, count=5)
+    with CaptureQueriesContext(connection) as captured:
+        second = page(users_client, startIndex=6, count=5)
+    sql = " ".join(q["sql"] for q in captured.captured_queries if "scimuser" in q["sql"])
+    assert "OFFSET" not in sql.upper()
+    # The same rows as OFFSET paging gives a client that jumps there directly.
+    from rest_framework.test import APIClient
+
+    from scim_provider import services
+
+    _token, other = services.create_token("another client")
+    jumper = APIClient()
+    jumper.credentials(HTTP_AUTHORIZATION=f"Bearer {other}")
+    direct = page(jumper, startIndex=6, count=5)
+    assert [r["id"] for r in second["Resources"]] == [r["id"] for r in direct["Resources"]]
+    assert not {r["id"] for r in first["Resources"]} & {r["id"] for r in second["Resources"]}
+    assert second["totalResults"] == direct["totalResults"] == 12
