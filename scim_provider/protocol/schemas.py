@@ -202,6 +202,21 @@ class ResourceType:
     def _schemas_by_urn(self) -> dict[str, Schema]:
         return _index(self.all_schemas(), key="id")
 
+    @cached_property
+    def unreturned_keys(self) -> frozenset[str]:
+        """Top-level document keys (core attribute names, extension URNs) under which some
+        attribute is ``returned: never`` or ``request``: the only places a serializer must
+        filter when no ``attributes``/``excludedAttributes`` were asked for."""
+
+        def hides(attribute: Attribute) -> bool:
+            return attribute.returned in ("never", "request") or any(
+                hides(sub) for sub in attribute.sub_attributes
+            )
+
+        keys = {a.name for a in self.schema.attributes if hides(a)}
+        keys |= {s.id for s, _required in self.extensions if any(map(hides, s.attributes))}
+        return frozenset(keys)
+
     def all_schemas(self) -> tuple[Schema, ...]:
         """The core schema followed by the extension schemas."""
         return (self.schema, *(schema for schema, _required in self.extensions))

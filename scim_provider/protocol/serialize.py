@@ -72,7 +72,9 @@ def serialize(
         meta["version"] = etag(version)
     document["meta"] = meta
 
-    document = select_attributes(document, resource_type, attributes, excluded_attributes)
+    selected = attributes is not None or excluded_attributes is not None
+    if selected or not resource_type.unreturned_keys.isdisjoint(document):
+        document = select_attributes(document, resource_type, attributes, excluded_attributes)
     extensions = [schema.id for schema, _required in resource_type.extensions]
     document["schemas"] = [core.id, *(urn for urn in extensions if urn in document)]
     return document

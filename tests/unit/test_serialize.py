@@ -285,3 +285,18 @@ def test_etag(version, expected):
 )  # fmt: skip
 def test_format_datetime(dt, expected):
     assert format_datetime(dt) == expected
+
+
+def test_unreturned_keys_name_where_filtering_is_needed():
+    assert USERS.unreturned_keys == {"password", ACME_URN}
+    assert GROUPS.unreturned_keys == frozenset()
+
+
+def test_documents_without_hidden_attributes_skip_no_filtering():
+    """The fast path (no selection, nothing never/request present) gives what the full
+    attribute selection gives."""
+    plain = {k: v for k, v in USER.items() if k not in ("password", ACME_URN)}
+    document = serialize(plain, USERS, id="2819c223", location=LOCATION, created=CREATED,
+                         last_modified=MODIFIED, version="1")  # fmt: skip
+    assert document == select_attributes(document, USERS)
+    assert "password" not in document and ACME_URN not in document
