@@ -34,6 +34,7 @@ import fnmatch
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.dispatch import receiver
@@ -161,19 +162,92 @@ def sync(
     return results
 
 
-def resync(tenant_id: str) -> dict[Target, tuple[list, list]]:
-    """Re-apply every mapping of the tenant to every member of the mapped groups (e.g. after
-    registering a new kind, or to repair entities changed by hand)."""
-    changes: dict[Target, set[int]] = defaultdict(set)
+def resync_plan(tenant_id: str) -> dict[Target, set[int]]:
+    """``{(kind, target_id): host user ids}``: who the tenant's live mapped groups put in each
+    entity (2 queries). What ``resync`` applies."""
     rows = ScimGroupMapping.objects.filter(
         tenant_id=tenant_id, group__deleted_at__isnull=True
     ).values_list("kind", "target_id", "group_id")
     groups_by_target: dict[Target, set[int]] = defaultdict(set)
     for kind, target_id, group_id in rows:
         groups_by_target[(kind, target_id)].add(group_id)
-    for target, group_ids in groups_by_target.items():
-        changes[target] = members_of(group_ids)
-    return sync(tenant_id, changes)
+    if not groups_by_target:
+        return {}
+    members: dict[int, set[int]] = defaultdict(set)
+    all_groups = sorted(set().union(*groups_by_target.values()))
+    for start in range(0, len(all_groups), CHUNK):
+        chunk = all_groups[start : start + CHUNK]
+        for group_id, user_id in ScimMembership.objects.filter(group_id__in=chunk).values_list(
+            "group_id", "user__user_id"
+        ):
+            members[group_id].add(user_id)
+    return {
+        target: set().union(*(members[g] for g in group_ids))
+        for target, group_ids in groups_by_target.items()
+    }
+
+
+def resync(tenant_id: str) -> dict[Target, tuple[list, list]]:
+    """Re-apply every mapping of the tenant to every member of the mapped groups (e.g. after
+    registering a new kind, or to repair entities changed by hand)."""
+    return sync(tenant_id, resync_plan(tenant_id))
+
+
+@dataclass
+class ResyncReport:
+    """What ``resync_tenants`` did (or, with ``dry_run``, would do) for one tenant.
+
+    ``applied`` maps each entity (``(kind, target_id)``) to the number of users the mapped
+    groups put there; ``skipped`` lists the entities whose kind is not registered or that
+    the tenant may no longer map to (left alone, as ``sync`` does).
+    """
+
+    tenant_id: str
+    applied: dict[Target, int] = field(default_factory=dict)
+    skipped: list[Target] = field(default_factory=list)
+
+    @property
+    def users(self) -> int:
+        return sum(self.applied.values())
+
+
+def mapped_tenant_ids() -> list[str]:
+    """The tenants that have at least one group mapping, sorted."""
+    rows = ScimGroupMapping.objects.values_list("tenant_id", flat=True).distinct()
+    return sorted(set(rows))
+
+
+def resync_tenants(
+    tenant_ids: Iterable[str] | None = None, *, dry_run: bool = False
+) -> list[ResyncReport]:
+    """``resync`` each of ``tenant_ids`` (default: every tenant with a mapping), each in its
+    own transaction; with ``dry_run``, only report what it would apply and skip.
+
+    Resyncing only adds: every user it considers is a member of a mapped group, so nobody
+    leaves an entity. Roles are recomputed for the users concerned (not in a dry run).
+    """
+    ids = mapped_tenant_ids() if tenant_ids is None else [str(t) for t in tenant_ids]
+    reports = []
+    for tenant_id in ids:
+        plan = resync_plan(tenant_id)
+        report = ResyncReport(tenant_id)
+        by_kind: dict[str, list[str]] = defaultdict(list)
+        for kind, target_id in plan:
+            by_kind[kind].append(target_id)
+        for kind, target_ids in by_kind.items():
+            mappable = mappables.get(kind)
+            found = mappable.in_bulk(tenant_id, target_ids) if mappable is not None else {}
+            for target_id in target_ids:
+                target = (kind, target_id)
+                if target_id in found:
+                    report.applied[target] = len(plan[target])
+                else:
+                    report.skipped.append(target)
+        if not dry_run:
+            with transaction.atomic():
+                sync(tenant_id, plan)
+        reports.append(report)
+    return reports
 
 
 def evaluate_rules(group: ScimGroup) -> set[Target]:

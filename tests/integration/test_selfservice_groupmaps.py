@@ -265,3 +265,58 @@ def test_nothing_is_queried_while_no_kind_is_registered(org, idp):
     with CaptureQueriesContext(connection) as with_none:
         patch_members(idp, group, "add", [u1])
     assert not any("scim_provider_scimgroupmapping" in q["sql"] for q in with_none.captured_queries)
+
+
+# Resync (``groupmaps.resync_tenants``, ``manage.py scim_groupmaps_resync``) ---------------
+
+
+def test_resync_puts_members_back_and_dry_run_changes_nothing(tenants, idp, teams_mappable, capsys):
+    from django.core.management import call_command
+
+    org, other = tenants
+    u1, u2 = users(org, 2)
+    team = Team.objects.create(name="Platform")
+    gone = Team.objects.create(name="Gone")
+    group = push(idp, "Engineering", [u1, u2])
+    groupmaps.map_group(str(org.pk), group, "team", str(team.pk))
+    mapping, _ = groupmaps.map_group(str(org.pk), group, "team", str(gone.pk))
+    ScimGroupMapping.objects.filter(pk=mapping.pk).update(target_id="999999")  # entity deleted
+    team.members.clear()  # edited by hand in the host
+
+    [report] = groupmaps.resync_tenants(dry_run=True)
+    assert report.tenant_id == str(org.pk)
+    assert report.applied == {("team", str(team.pk)): 2}
+    assert report.skipped == [("team", "999999")] and report.users == 2
+    assert team_members(team) == set()  # a dry run changes nothing
+
+    assert groupmaps.resync_tenants([str(other.pk)]) == [groupmaps.ResyncReport(str(other.pk))]
+    assert team_members(team) == set()
+
+    call_command("scim_groupmaps_resync", "--tenant", str(org.pk), "--dry-run")
+    assert team_members(team) == set()
+    captured = capsys.readouterr()
+    assert f"team:{team.pk}  2 user(s)" in captured.out and "Would apply 1" in captured.out
+    assert "team:999999  skipped" in captured.err
+
+    call_command("scim_groupmaps_resync")
+    assert team_members(team) == pks([u1, u2])
+    assert "Applied 1 mapping target(s) to 2 membership(s) in 1 tenant(s)" in (
+        capsys.readouterr().out
+    )
+
+
+def test_resync_plan_costs_two_queries(org, idp, teams_mappable):
+    team = Team.objects.create(name="Platform")
+    for name in ("A", "B", "C"):
+        group = push(idp, name, users(org, 3))
+        groupmaps.map_group(str(org.pk), group, "team", str(team.pk))
+    with CaptureQueriesContext(connection) as queries:
+        plan = groupmaps.resync_plan(str(org.pk))
+    assert len(queries) == 2 and len(plan[("team", str(team.pk))]) == 9
+
+
+def test_resync_command_refuses_an_unknown_tenant(tenants):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="No organization"):
+        call_command("scim_groupmaps_resync", "--tenant", "424242")
