@@ -157,6 +157,7 @@ VALIDATORS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "REQUEST_LOG_MAX_AGE_DAYS": (_optional_positive_int, "None or a positive number of days"),
     "RATE_LIMIT": (_rate, "None or a rate such as '3000/min' or '50/s'"),
     "AUTH_FAILURE_RATE_LIMIT": (_rate, "None or a rate such as '30/min'"),
+    "SELF_SERVICE_RATE_LIMIT": (_rate, "None or a rate such as '600/min'"),
     "RATE_LIMIT_CACHE": (_non_empty_str, "the alias of a cache in CACHES"),
     "COUNT_CACHE_TIMEOUT": (
         lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
@@ -414,14 +415,18 @@ def check_security(app_configs=None, **kwargs) -> list[Warning]:
                 id="scim_provider.W002",
             )
         )
-    rates_on = scim_settings.RATE_LIMIT or scim_settings.AUTH_FAILURE_RATE_LIMIT
+    rates_on = (
+        scim_settings.RATE_LIMIT
+        or scim_settings.AUTH_FAILURE_RATE_LIMIT
+        or scim_settings.SELF_SERVICE_RATE_LIMIT
+    )
     cache = settings.CACHES.get(scim_settings.RATE_LIMIT_CACHE) or {}
     if rates_on and str(cache.get("BACKEND", "")).endswith("DummyCache"):
         found.append(
             Warning(
                 "SCIM rate limits are on but their cache is a DummyCache: nothing is counted.",
                 hint="Point RATE_LIMIT_CACHE at a shared cache (Redis, Memcached), or set "
-                "RATE_LIMIT and AUTH_FAILURE_RATE_LIMIT to None.",
+                "RATE_LIMIT, AUTH_FAILURE_RATE_LIMIT and SELF_SERVICE_RATE_LIMIT to None.",
                 id="scim_provider.W003",
             )
         )

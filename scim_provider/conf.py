@@ -99,6 +99,7 @@ DEFAULTS: dict[str, Any] = {
     "SELF_SERVICE_TENANT": "scim_provider.selfservice.access.get_tenant",
     "SELF_SERVICE_BASE_URL": None,
     "SELF_SERVICE_PAGE_SIZE": 50,
+    "SELF_SERVICE_RATE_LIMIT": "600/min",
     "TENANT_ENABLED_BY_DEFAULT": True,
     "TOKEN_ROTATION_GRACE_SECONDS": 24 * 60 * 60,
 }

@@ -7,6 +7,8 @@ they hold across processes and hosts when that cache is shared (Redis, Memcached
   unauthenticated discovery). Checked after authentication, as a DRF throttle.
 * ``AUTH_FAILURE_RATE_LIMIT`` (``"30/min"``): failed authentications (401) per client
   address. Once over it, the address gets 429 before its credentials are even looked at.
+* ``SELF_SERVICE_RATE_LIMIT`` (``"600/min"``): requests to the self-service JSON API per
+  signed-in user (``SelfServiceRateThrottle``), checked after the permission hook.
 
 A window is approximated from two fixed-window counters (the current and the previous
 one, weighted by how much of it still overlaps the sliding window): one ``incr`` and one
@@ -215,6 +217,35 @@ class ScimRateThrottle(BaseThrottle):
             decision = hit("requests", ident, rate)
         except Exception:  # the cache is down: fail open
             logger.exception("SCIM rate limiting is not available")
+            return True
+        self.retry_after = decision.retry_after
+        return decision.allowed
+
+    def wait(self) -> float:
+        return self.retry_after
+
+
+class SelfServiceRateThrottle(BaseThrottle):
+    """``SELF_SERVICE_RATE_LIMIT`` per signed-in user, on the self-service JSON API.
+
+    DRF answers 429 with ``Retry-After`` (whole seconds) when it refuses. Counted only for
+    requests that passed authentication and the permission hook; fails open like the rest.
+    """
+
+    scope = "selfservice"
+
+    def __init__(self) -> None:
+        self.retry_after = 0
+
+    def allow_request(self, request, view) -> bool:
+        rate = parse_rate(scim_settings.SELF_SERVICE_RATE_LIMIT)
+        user = getattr(request, "user", None)
+        if rate is None or user is None or not user.is_authenticated:
+            return True
+        try:
+            decision = hit(self.scope, f"user:{user.pk}", rate)
+        except Exception:  # the cache is down: fail open
+            logger.exception("SCIM self-service rate limiting is not available")
             return True
         self.retry_after = decision.retry_after
         return decision.allowed

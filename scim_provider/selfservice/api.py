@@ -3,7 +3,8 @@
 The same operations as the pages (docs/selfservice.md#json-api), with the same permission
 hook (``SELF_SERVICE_PERMISSION``) and tenant (``SELF_SERVICE_TENANT``). Authentication is
 the host's session (with DRF's CSRF check on writes), never a SCIM token; the host's
-``REST_FRAMEWORK`` defaults do not apply.
+``REST_FRAMEWORK`` defaults do not apply. ``SELF_SERVICE_RATE_LIMIT`` limits each user
+(429 with ``Retry-After``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from rest_framework.views import APIView
 from .. import services
 from ..conf import scim_settings
 from ..models import ScimGroupMapping, ScimGroupRule, tenant_key
+from ..throttling import SelfServiceRateThrottle
 from . import groupmaps, mappables
 from .context import authorize, scim_base_url
 from .forms import ActivityFilterForm
@@ -49,7 +51,7 @@ class SelfServiceApi(APIView):
     permission_classes = [CanManageScim]
     parser_classes = [JSONParser]
     renderer_classes = [JSONRenderer]
-    throttle_classes: list = []
+    throttle_classes = [SelfServiceRateThrottle]
 
     def get_exception_handler(self):
         from rest_framework.views import exception_handler

@@ -166,3 +166,44 @@ def test_groups_mappings_and_rules(tenants, admin_api, teams_mappable):
     assert not ScimGroupMapping.objects.exists() and not ScimGroupRule.objects.exists()
     assert admin_api.delete(api(other, "rules/1/")).status_code == 404
     assert services.tenant_audit_log(org).count() == 4
+
+
+def test_rate_limit_per_user_with_retry_after(tenants, admin_api, plain_user, scim_config):
+    from scim_provider import throttling
+
+    org, _ = tenants
+    scim_config(SELF_SERVICE_RATE_LIMIT="3/min")
+    now = [1_700_000_040.0]  # the start of a minute
+    original, throttling.clock = throttling.clock, lambda: now[0]
+    try:
+        statuses = [admin_api.get(api(org)).status_code for _ in range(3)]
+        refused = admin_api.post(api(org, "tokens/"), {"name": "x"}, format="json")
+        assert statuses == [200, 200, 200] and refused.status_code == 429
+        wait = int(refused["Retry-After"])  # the sliding window: 60 s and then some
+        assert 60 < wait <= 120 and "throttled" in refused.json()["detail"]
+        assert not get_token_model().objects.exists()  # refused before acting
+        # Per user: another user is not affected; a refused user (403) is not counted.
+        other = APIClient()
+        other.force_login(plain_user)
+        assert [other.get(api(org)).status_code for _ in range(5)] == [403] * 5
+        # Retry-After seconds later, the user is served again.
+        now[0] += wait - 1
+        assert admin_api.get(api(org)).status_code == 429
+        now[0] += 1
+        assert admin_api.get(api(org)).status_code == 200
+        scim_config(SELF_SERVICE_RATE_LIMIT=None)
+        assert {admin_api.get(api(org)).status_code for _ in range(10)} == {200}
+    finally:
+        throttling.clock = original
+
+
+def test_rate_limit_fails_open(tenants, admin_api, monkeypatch):
+    from scim_provider import throttling
+
+    org, _ = tenants
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(throttling, "hit", broken)
+    assert admin_api.get(api(org)).status_code == 200
