@@ -305,6 +305,11 @@ class ScimMembership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["group", "user"], name="scim_membership_unique"),
         ]
+        indexes = [
+            # A group's members in insertion order, read page-wise (GET, the PATCH answer):
+            # without it PostgreSQL walks the primary key past other groups' rows.
+            models.Index(fields=["group", "id"], name="scim_membership_group_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.group_id}"
