@@ -47,12 +47,13 @@ def customer_admin(transactional_db, settings):
     return org, client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
-def scim_request(base: str, plaintext: str) -> tuple[int, dict]:
-    """Okta's first request: is this user already there?"""
+def scim_request(base: str, plaintext: str, scheme: str = "Bearer ") -> tuple[int, dict]:
+    """Okta's first request: is this user already there? ``scheme=""``: Okta Header Auth
+    with the bare token typed in."""
     query = urllib.parse.urlencode({"filter": 'userName eq "x"', "startIndex": 1, "count": 100})
     request = urllib.request.Request(
         f"{base}/Users?{query}",
-        headers={"Authorization": f"Bearer {plaintext}", "Accept": "application/scim+json"},
+        headers={"Authorization": f"{scheme}{plaintext}", "Accept": "application/scim+json"},
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -102,9 +103,21 @@ def test_customer_admin_flow(live_server, customer_admin, browser, settings):
         assert page.evaluate("navigator.clipboard.readText()") == plaintext
     shot("02-token-created")
 
-    # 3. The identity provider uses it.
+    # 3. The setup page: the Okta Header Auth section, its base URL copied from the
+    # keyboard; the identity provider uses the token (Bearer, and bare as Header Auth).
+    page.goto(home)
+    page.get_by_role("link", name="Set up your identity provider").click()
+    section = page.get_by_role("region", name="Okta: Header Auth")
+    expect(section.get_by_role("heading", level=2)).to_have_text("Okta: Header Auth")
+    expect(section.locator("#scim-okta-header-base-url")).to_have_text(base_url)
+    section.get_by_role("button", name="Copy Base URL for Okta Header Auth").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#scim-okta-header-base-url-status")).not_to_be_empty()
+    shot("02b-setup")
+    section.screenshot(path=str(ARTIFACTS / "02c-setup-okta-header-auth.png"))
     code, body = scim_request(base_url, plaintext)
     assert code == 200 and body["totalResults"] == 0
+    assert scim_request(base_url, plaintext, scheme="")[0] == 200
 
     # 4. The request appears in the activity log.
     page.goto(home)

@@ -191,6 +191,24 @@ def test_overview_shows_the_base_url_and_counts(tenants, admin_client, scim_conf
     assert "https://scim.example.com/scim/v2</code>" in setup
     assert "Okta: OAuth Bearer Token" in setup and "Microsoft Entra ID" in setup
     assert 'id="scim-basic-username">apikey<' in setup
+    # Okta Header Auth: the real base URL, with its own copy button and live status.
+    assert '<h2 id="scim-okta-header">Okta: Header Auth</h2>' in setup
+    assert 'id="scim-okta-header-base-url">https://scim.example.com/scim/v2<' in setup
+    assert 'data-copy="scim-okta-header-base-url"' in setup
+    assert 'id="scim-okta-header-base-url-status" class="scim-copy-status" role="status"' in setup
+    assert "Copy Base URL for Okta Header Auth" in setup
+
+
+@pytest.mark.parametrize("header", ["{token}", "Bearer {token}", "bearer  {token} "])
+def test_okta_header_auth_works_as_the_setup_page_says(tenants, header):
+    """What the admin types into Okta's Header Auth "API Token" is sent as is."""
+    from rest_framework.test import APIClient
+
+    org, _ = tenants
+    _, plaintext = tenant_token(org)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=header.format(token=plaintext))
+    assert client.get("/scim/v2/Users?startIndex=1&count=2").status_code == 200
 
 
 def test_activity_lists_the_tenants_requests_with_filters_and_pages(
