@@ -399,6 +399,7 @@ class ScimAuditEntry(models.Model):
     TOKEN_CREATED = "token_created"
     TOKEN_ROTATED = "token_rotated"
     TOKEN_REVOKED = "token_revoked"
+    TOKEN_EXPIRING = "token_expiring"
     SCIM_ENABLED = "scim_enabled"
     SCIM_DISABLED = "scim_disabled"
     MAPPING_ADDED = "mapping_added"
@@ -409,6 +410,7 @@ class ScimAuditEntry(models.Model):
         (TOKEN_CREATED, _("token created")),
         (TOKEN_ROTATED, _("token rotated")),
         (TOKEN_REVOKED, _("token revoked")),
+        (TOKEN_EXPIRING, _("token expiry notice sent")),
         (SCIM_ENABLED, _("SCIM enabled")),
         (SCIM_DISABLED, _("SCIM disabled")),
         (MAPPING_ADDED, _("group mapping added")),

@@ -8,7 +8,7 @@ Token operations write a ``ScimAuditEntry`` and send the token signals
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -360,19 +360,81 @@ def tokens_expiring(days: int, *, now: datetime | None = None) -> list[AbstractS
     return [t for t in candidates if str(t.pk) not in rotated]
 
 
-def notify_expiring_tokens(days: int, *, now: datetime | None = None) -> list[AbstractScimToken]:
-    """Send ``token_expiring`` for each token ``tokens_expiring(days)`` finds; return them."""
+def _thresholds(days: int | Iterable[int]) -> list[int]:
+    values = sorted({days} if isinstance(days, int) else set(days))
+    if not values or any(isinstance(d, bool) or not isinstance(d, int) or d < 0 for d in values):
+        raise ValueError("days must be one or more whole numbers of days, 0 or more.")
+    return values
+
+
+def notify_expiring_tokens(
+    days: int | Iterable[int],
+    *,
+    now: datetime | None = None,
+    force: bool = False,
+) -> list[AbstractScimToken]:
+    """Send ``token_expiring`` once per token and threshold; return the tokens announced.
+
+    ``days`` is one threshold or several (``[30, 7, 1]``). A token that expires within the
+    largest is announced for the smallest threshold it is within (``threshold_days``), unless
+    a notice for that threshold or a smaller one was already sent for its current expiry:
+    a daily run announces a token expiring in 20 days once for 30, again when it is within
+    7, and again within 1, never twice for the same threshold. A token whose expiry is moved
+    is announced afresh. Each notice is a ``ScimAuditEntry`` (action ``token_expiring``,
+    detail ``threshold_days`` and ``expires_at``), written with the signal in one
+    transaction, with the token's row locked so that concurrent runs do not both send.
+    ``force``: send (and record) even when already sent.
+    """
     now = now or timezone.now()
-    found = tokens_expiring(days, now=now)
-    for token in found:
-        signals.token_expiring.send(
-            sender=type(token),
-            token=token,
-            tenant_id=token.tenant_id,
-            expires_at=token.expires_at,
-            days_left=(token.expires_at - now).days,
-        )
-    return found
+    thresholds = _thresholds(days)
+    model = get_token_model()
+    sent = []
+    for token in tokens_expiring(thresholds[-1], now=now):
+        threshold = next(d for d in thresholds if token.expires_at <= now + timedelta(days=d))
+        with transaction.atomic():
+            locked = list(
+                model._default_manager.select_for_update()
+                .filter(pk=token.pk, revoked_at__isnull=True, expires_at=token.expires_at)
+                .values_list("pk", flat=True)
+            )
+            if not locked:  # revoked or changed since: the next run sees it as it is
+                continue
+            expires = token.expires_at.isoformat()
+            if not force and _expiry_notified(token, expires, threshold):
+                continue
+            days_left = (token.expires_at - now).days
+            audit(
+                token.tenant_id,
+                ScimAuditEntry.TOKEN_EXPIRING,
+                token=token,
+                threshold_days=threshold,
+                expires_at=expires,
+                days_left=days_left,
+            )
+            signals.token_expiring.send(
+                sender=type(token),
+                token=token,
+                tenant_id=token.tenant_id,
+                expires_at=token.expires_at,
+                days_left=days_left,
+                threshold_days=threshold,
+            )
+        sent.append(token)
+    return sent
+
+
+def _expiry_notified(token: AbstractScimToken, expires: str, threshold: int) -> bool:
+    """Whether a notice for ``threshold`` days or fewer was sent for this expiry of ``token``."""
+    details = ScimAuditEntry.objects.filter(
+        action=ScimAuditEntry.TOKEN_EXPIRING, token_pk=str(token.pk)
+    ).values_list("detail", flat=True)
+    for detail in details:
+        try:
+            if detail.get("expires_at") == expires and int(detail["threshold_days"]) <= threshold:
+                return True
+        except (AttributeError, KeyError, TypeError, ValueError):
+            continue
+    return False
 
 
 def request_log_model():

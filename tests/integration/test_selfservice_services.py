@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from scim_provider import services, signals
@@ -233,3 +233,62 @@ def test_expiry_notice(tenants, received, capsys):
     out = capsys.readouterr().out
     assert soon.display_prefix in out and "1 token(s)" in out
     assert never.expires_at is None
+
+
+def test_expiry_notice_is_sent_once_per_threshold(tenants, received, capsys):
+    org, _ = tenants
+    now = timezone.now()
+    token, _ = tenant_token(org, "Okta")
+    model = get_token_model().objects
+    model.filter(pk=token.pk).update(expires_at=now + timedelta(days=20))
+
+    def run(at, days=(30, 7, 1), **kwargs):
+        before = len(received.get("token_expiring", []))
+        services.notify_expiring_tokens(days, now=now + at, **kwargs)
+        return [s["threshold_days"] for s in received.get("token_expiring", [])[before:]]
+
+    assert run(timedelta(0)) == [30]
+    assert run(timedelta(days=1)) == []  # daily runs: nothing new
+    assert run(timedelta(days=12)) == []  # 8 days left: still within 30 only
+    assert run(timedelta(days=13, hours=1)) == [7]
+    assert run(timedelta(days=14)) == []
+    # A run with only the larger threshold does not repeat what a smaller one announced.
+    assert run(timedelta(days=15), days=[30]) == []
+    assert run(timedelta(days=19, hours=1)) == [1]
+    assert run(timedelta(days=19, hours=2)) == []
+    assert run(timedelta(days=19, hours=2), force=True) == [1]
+    # Each notice is an audit entry of the tenant, by the system.
+    entries = services.tenant_audit_log(org).filter(action=ScimAuditEntry.TOKEN_EXPIRING)
+    assert [e.detail["threshold_days"] for e in entries] == ["1", "1", "7", "30"]
+    assert {e.token_prefix for e in entries} == {token.display_prefix}
+    assert {e.actor_name for e in entries} == {""}
+    assert entries[0].get_action_display() == "token expiry notice sent"
+    # The expiry moved (extended by hand): announced afresh.
+    model.filter(pk=token.pk).update(expires_at=now + timedelta(days=40))
+    assert run(timedelta(days=19, hours=3)) == [30]
+    # A token first seen close to its expiry gets one notice, for the tightest threshold.
+    late, _ = tenant_token(org, "late")
+    model.filter(pk=late.pk).update(expires_at=now + timedelta(hours=12))
+    assert run(timedelta(0)) == [1]
+
+
+def test_expiry_notice_command_thresholds_and_force(tenants, received, capsys):
+    org, _ = tenants
+    token, _ = tenant_token(org, "Okta")
+    get_token_model().objects.filter(pk=token.pk).update(
+        expires_at=timezone.now() + timedelta(days=5, hours=1)
+    )
+    call_command("scim_token_expiry_notice", "--days", "30", "7")
+    out = capsys.readouterr().out
+    assert token.display_prefix in out and "1 token(s) expiring within 30 day(s) notified" in out
+    assert [s["threshold_days"] for s in received["token_expiring"]] == [7]
+    call_command("scim_token_expiry_notice", "--days", "30", "7")
+    assert "0 token(s) expiring within 30 day(s) notified; 1 already notified" in (
+        capsys.readouterr().out
+    )
+    call_command("scim_token_expiry_notice", "--days", "30", "7", "--force")
+    assert "1 token(s)" in capsys.readouterr().out and len(received["token_expiring"]) == 2
+    with pytest.raises(CommandError):
+        call_command("scim_token_expiry_notice", "--days", "-1")
+    with pytest.raises(ValueError):
+        services.notify_expiring_tokens([])
