@@ -7,7 +7,8 @@ the ``tenant`` keyword argument of the URL (mount the pages under
 query parameter. Without ``TENANT_MODEL`` there is a single, implicit tenant: None.
 
 ``SELF_SERVICE_PERMISSION`` names ``can_manage_scim(request, tenant)``; the default allows
-active superusers only. Typical host versions::
+active superusers only. A superuser who names no tenant gets the tenant picker
+(``views.TenantPickerView``), which lists the tenants this hook allows them. Typical host versions::
 
     def get_tenant(request):
         return getattr(request.user, "organization", None)

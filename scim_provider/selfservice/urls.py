@@ -13,6 +13,7 @@ app_name = "scim_selfservice"
 
 urlpatterns = [
     path("", views.OverviewView.as_view(), name="overview"),
+    path("tenants/", views.TenantPickerView.as_view(), name="tenants"),
     path("enable/", views.EnableView.as_view(), name="enable"),
     path("setup/", views.SetupView.as_view(), name="setup"),
     path("tokens/", views.TokenListView.as_view(), name="tokens"),

@@ -7,12 +7,17 @@ token's secret are never cached.
 
 from __future__ import annotations
 
+import contextlib
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import models
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
@@ -21,8 +26,14 @@ from django.views.decorators.csrf import csrf_protect
 
 from .. import services
 from ..conf import scim_settings
-from ..models import ScimGroupMapping, ScimGroupRule, tenant_key
-from . import groupmaps, mappables
+from ..models import (
+    ScimGroupMapping,
+    ScimGroupRule,
+    ScimTenantSettings,
+    get_tenant_model,
+    tenant_key,
+)
+from . import access, groupmaps, mappables
 from .context import Urls, authorize, scim_base_url
 from .forms import ActivityFilterForm, MappingForm, RuleForm, TokenCreateForm, split_target
 
@@ -42,6 +53,13 @@ class SelfServiceView(View):
         except PermissionDenied:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
+            raise
+        except access.NoTenant:
+            # A superuser who named no tenant: choose one (where the URL does not name it).
+            picker = tenant_picker_url(request)
+            named = request.GET.get(access.TENANT_PARAMETER)
+            if request.method in ("GET", "HEAD") and picker and not named:
+                return HttpResponseRedirect(picker)
             raise
         self.tenant_id = tenant_key(self.tenant)
         self.urls = Urls(request, self.tenant)
@@ -65,17 +83,22 @@ class SelfServiceView(View):
                 ("audit", _("Audit log"), self.urls("audit")),
             ],
             "links": {
-                name.replace("-", "_"): self.urls(name)
-                for name in (
-                    "overview",
-                    "enable",
-                    "setup",
-                    "tokens",
-                    "activity",
-                    "audit",
-                    "groups",
-                    "rule-add",
-                )
+                **{
+                    name.replace("-", "_"): self.urls(name)
+                    for name in (
+                        "overview",
+                        "enable",
+                        "setup",
+                        "tokens",
+                        "activity",
+                        "audit",
+                        "groups",
+                        "rule-add",
+                    )
+                },
+                "tenants": tenant_picker_url(self.request)
+                if access._is_superuser(self.request)
+                else None,
             },
             **extra,
         }
@@ -90,6 +113,119 @@ class SelfServiceView(View):
 
     def redirect(self, name: str, **kwargs):
         return HttpResponseRedirect(self.urls(name, **kwargs))
+
+
+def tenant_picker_url(request) -> str | None:
+    """The tenant picker of this mount, when there is one: multi-tenant, and the URL does
+    not name the tenant (``tenant`` kwarg). None otherwise."""
+    match = request.resolver_match
+    if get_tenant_model() is None or match is None:
+        return None
+    if access.TENANT_PARAMETER in match.kwargs:
+        return None
+    try:
+        return reverse(f"{match.namespace}:tenants", kwargs=match.kwargs)
+    except NoReverseMatch:
+        return None
+
+
+@method_decorator([csrf_protect, never_cache], name="dispatch")
+class TenantPickerView(View):
+    """The tenants a superuser may open, with search and pages (``tenants/``).
+
+    Only active superusers see it (others get 403, anonymous visitors the login page), and
+    only the tenants ``SELF_SERVICE_PERMISSION`` allows them are listed. Each links to the
+    tenant's overview with ``?tenant=<pk>``. Override ``search_fields`` (default: the text
+    fields of ``TENANT_MODEL``), ``get_queryset()`` or ``tenant_url()`` in a subclass.
+    """
+
+    template_name = TEMPLATES + "tenants.html"
+    search_fields: list[str] | None = None
+    #: Names of ``TENANT_MODEL`` fields searched when ``search_fields`` is None.
+    search_field_types = (models.CharField, models.TextField)
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not access._is_superuser(request):
+            raise PermissionDenied(_("You may not manage SCIM here."))
+        self.model = get_tenant_model()
+        if self.model is None:
+            raise Http404(_("There are no tenants: SCIM_PROVIDER['TENANT_MODEL'] is not set."))
+        if tenant_picker_url(request) is None:  # the URL names the tenant
+            raise Http404(_("The tenant is in the URL here."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_search_fields(self) -> list[str]:
+        if self.search_fields is not None:
+            return list(self.search_fields)
+        return [
+            f.name
+            for f in self.model._meta.concrete_fields
+            if isinstance(f, self.search_field_types)
+        ]
+
+    def get_queryset(self, query: str) -> models.QuerySet:
+        tenants = self.model._default_manager.all()
+        if not tenants.query.order_by and not self.model._meta.ordering:
+            tenants = tenants.order_by("pk")
+        if query:
+            condition = models.Q()
+            for name in self.get_search_fields():
+                condition |= models.Q(**{f"{name}__icontains": query})
+            with contextlib.suppress(ValidationError, TypeError, ValueError):  # not a key
+                condition |= models.Q(pk=self.model._meta.pk.to_python(query))
+            tenants = tenants.filter(condition) if condition else tenants.none()
+        return tenants
+
+    def allowed_tenants(self, tenants: models.QuerySet):
+        """The tenants the permission hook allows; the default hook (superusers) allows all,
+        without asking it once per tenant."""
+        if scim_settings.SELF_SERVICE_PERMISSION is access.can_manage_scim:
+            return tenants
+        return [t for t in tenants.iterator() if access.allowed(self.request, t)]
+
+    def tenant_url(self, tenant) -> str:
+        match = self.request.resolver_match
+        url = reverse(f"{match.namespace}:overview", kwargs=match.kwargs)
+        return f"{url}?{urlencode({access.TENANT_PARAMETER: tenant_key(tenant)})}"
+
+    def get(self, request, **kwargs):
+        query = request.GET.get("q", "").strip()[:200]
+        page = Paginator(
+            self.allowed_tenants(self.get_queryset(query)), scim_settings.SELF_SERVICE_PAGE_SIZE
+        ).get_page(request.GET.get("page"))
+        tenants = list(page.object_list)
+        keys = [tenant_key(t) for t in tenants]
+        switched = dict(
+            ScimTenantSettings.objects.filter(tenant_id__in=keys).values_list(
+                "tenant_id", "enabled"
+            )
+        )
+        for tenant, key in zip(tenants, keys, strict=True):
+            tenant.scim_url = self.tenant_url(tenant)
+            tenant.scim_key = key
+            tenant.scim_enabled = switched.get(key, scim_settings.TENANT_ENABLED_BY_DEFAULT)
+
+        def page_url(number):
+            return "?" + urlencode({k: v for k, v in (("q", query), ("page", number)) if v})
+
+        return render(
+            request,
+            self.template_name,
+            {
+                "tenant": None,
+                "tenants": tenants,
+                "page": page,
+                "query": query,
+                "verbose_name": self.model._meta.verbose_name,
+                "verbose_name_plural": self.model._meta.verbose_name_plural,
+                "previous_url": page_url(page.previous_page_number())
+                if page.has_previous()
+                else None,
+                "next_url": page_url(page.next_page_number()) if page.has_next() else None,
+            },
+        )
 
 
 class OverviewView(SelfServiceView):

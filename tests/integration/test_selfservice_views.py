@@ -95,8 +95,82 @@ def test_the_permission_hook_and_tenant_hook_are_the_hosts(tenants, plain_user, 
 
 
 def test_superuser_needs_an_existing_tenant(tenants, admin_client):
-    assert admin_client.get("/scim-settings/").status_code == 404
+    # No tenant named: the tenant picker; a tenant named that does not exist: 404.
+    response = admin_client.get("/scim-settings/tokens/")
+    assert response.status_code == 302 and response["Location"] == "/scim-settings/tenants/"
     assert admin_client.get("/scim-settings/?tenant=999999").status_code == 404
+    assert admin_client.get("/orgs/999999/scim-settings/").status_code == 404
+    assert admin_client.get("/orgs/999999/scim-settings/tenants/").status_code == 404
+    assert admin_client.post("/scim-settings/tokens/", {"name": "x"}).status_code == 403  # CSRF
+
+
+# The tenant picker (``tenants/``) ------------------------------------------------------
+
+
+def test_tenant_picker_lists_searches_and_pages(tenants, admin_client, scim_config):
+    from tests.factories import OrganizationFactory
+
+    org_a, org_b = tenants
+    org_a.name, org_b.name = "Alpha", "Beta"
+    org_a.save(), org_b.save()
+    services.set_scim_enabled(org_b, False)
+    page = admin_client.get("/scim-settings/tenants/")
+    assert page.status_code == 200 and page["Cache-Control"].startswith("max-age=0")
+    body = page.content.decode()
+    assert "<h1>Choose the organization</h1>" in body
+    assert '<label for="scim-tenant-search">Name or ID</label>' in body
+    assert f'<a href="/scim-settings/?tenant={org_a.pk}">{org_a}</a>' in body
+    assert f'<a href="/scim-settings/?tenant={org_b.pk}">{org_b}</a>' in body
+    assert body.count("<td>enabled</td>") == 1 and body.count("<td>disabled</td>") == 1
+    assert 'class="scim-nav"' not in body  # no tenant: no tenant navigation
+    # Search: by name (case-insensitive) or by ID.
+    OrganizationFactory(name="Acme Corp")
+    body = admin_client.get("/scim-settings/tenants/?q=acme").content.decode()
+    assert "Acme Corp" in body and str(org_a) not in body and "1 organization matching" in body
+    body = admin_client.get(f"/scim-settings/tenants/?q={org_b.pk}").content.decode()
+    assert f"?tenant={org_b.pk}" in body and f'?tenant={org_a.pk}"' not in body
+    assert "0 organizations" in admin_client.get("/scim-settings/tenants/?q=zzz").content.decode()
+    # Pages keep the search.
+    OrganizationFactory.create_batch(3, name="Acme branch")
+    scim_config(SELF_SERVICE_PAGE_SIZE=2)
+    body = admin_client.get("/scim-settings/tenants/?q=acme").content.decode()
+    assert "Page 1 of 2" in body and 'href="?q=acme&amp;page=2" rel="next"' in body
+    body = admin_client.get("/scim-settings/tenants/?q=acme&page=2").content.decode()
+    assert body.count("?tenant=") == 2 and 'href="?q=acme&amp;page=1" rel="prev"' in body
+    # The link opens the tenant's pages, which offer a way back.
+    overview = admin_client.get(f"/scim-settings/?tenant={org_a.pk}").content.decode()
+    assert '<a href="/scim-settings/tenants/">Switch account</a>' in overview
+
+
+def test_tenant_picker_honours_the_permission_hook(tenants, superuser, scim_config):
+    org_a, org_b = tenants
+    scim_config(SELF_SERVICE_PERMISSION="tests.integration.selfservice_helpers.admin_of_first_org")
+    client = Client()
+    client.force_login(superuser)
+    body = client.get("/scim-settings/tenants/").content.decode()
+    assert f"?tenant={org_a.pk}" in body and f"?tenant={org_b.pk}" not in body
+    assert "1 organization" in body
+
+
+def test_tenant_picker_is_for_superusers_only(tenants, plain_user, scim_config, settings):
+    org_a, org_b = tenants
+    client = Client()
+    response = client.get("/scim-settings/tenants/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
+    client.force_login(plain_user)
+    # Even a tenant admin (the host's hook) never sees the list of tenants.
+    scim_config(SELF_SERVICE_PERMISSION="tests.integration.selfservice_helpers.admin_of_first_org")
+    response = client.get("/scim-settings/tenants/")
+    assert response.status_code == 403 and str(org_b) not in response.content.decode()
+    assert client.get("/scim-settings/").status_code == 403
+    overview = client.get(f"/orgs/{org_a.pk}/scim-settings/").content.decode()
+    assert "Switch account" not in overview
+    # Without TENANT_MODEL there is nothing to choose.
+    settings.SCIM_PROVIDER = {}
+    superuser = type(plain_user).objects.create_superuser("root", "root@example.com", "x")
+    client.force_login(superuser)
+    assert client.get("/scim-settings/tenants/").status_code == 404
+    assert client.get("/scim-settings/").status_code == 200
 
 
 def test_get_never_changes_state(tenants, admin_client):
