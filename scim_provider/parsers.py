@@ -3,7 +3,7 @@
 Both parse strictly whatever the host's ``REST_FRAMEWORK`` says: UTF-8 (RFC 8259 §8.1; a
 byte-order mark is skipped), no ``NaN``/``Infinity`` and no number too large for a float,
 at most ``MAX_JSON_DEPTH`` levels of nesting, no NUL character and no unpaired surrogate
-(``"\ud800"``: valid JSON, but not Unicode text) in any string (no database column can
+(``"\\ud800"``: valid JSON, but not Unicode text) in any string (no database column can
 hold them), and at most ``MAX_BODY_SIZE`` bytes, counted as the body is read
 (413), whatever ``Content-Length`` claimed.
 """
@@ -25,7 +25,7 @@ from .protocol import errors
 MAX_JSON_DEPTH = 32
 
 # json.loads joins escaped surrogate pairs; a surrogate left in a string is unpaired.
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def _reject_constant(name: str):

@@ -150,7 +150,7 @@ _TOKEN = re.compile(
     re.DOTALL,
 )
 _SPACE = re.compile(r"[ \t\r\n]*")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _LITERALS = {"true": True, "false": False, "null": None}
 
 
