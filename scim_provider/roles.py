@@ -233,7 +233,7 @@ def _bulk_write(adapter, mapping: Mapping, values: dict[int, Any]) -> dict[int, 
 def _write_each(adapter, path: ResourcePath, values: dict[int, Any]) -> dict[int, Any]:
     """Other targets: through the adapter, user by user (signals included)."""
     changed = {}
-    links = adapter.get_queryset().select_related(*adapter.related_names())
+    links = adapter.with_related(adapter.get_queryset())
     for link in links.filter(user_id__in=list(values)):
         current = adapter.to_resource(link)
         if get_value(current, path) == values[link.user_id]:
@@ -286,7 +286,7 @@ def _user_written(sender, adapter, user, link, resource, changed=None, **kwargs)
 
 def _refresh(adapter, link: ScimUser) -> None:
     """Reload ``link``'s user so that the response shows the roles just written."""
-    fresh = adapter.get_queryset().select_related(*adapter.related_names()).get(pk=link.pk)
+    fresh = adapter.with_related(adapter.get_queryset()).get(pk=link.pk)
     link.user = fresh.user
     link.attributes, link.version, link.updated_at = (
         fresh.attributes,

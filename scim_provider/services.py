@@ -203,12 +203,9 @@ def link_existing_users(
     tenant_id = tenant_key(tenant)
     adapter = get_user_adapter(tenant_id)
     relations = [name.removeprefix("user__") for name in adapter.related_names() if "__" in name]
-    unlinked = (
-        adapter.get_user_queryset()
-        .filter(scim_link__isnull=True)
-        .select_related(*relations)
-        .order_by("pk")
-    )
+    unlinked = adapter.get_user_queryset().filter(scim_link__isnull=True).order_by("pk")
+    if relations:
+        unlinked = unlinked.select_related(*relations)
     result = LinkResult(total=unlinked.count())
     taken = set(
         ScimUser.objects.filter(tenant_id=tenant_id).values_list("user_name_key", flat=True)

@@ -305,7 +305,7 @@ class ResourceView(ScimView):
             order = [f"-{lookup}" if descending else lookup, "pk"]
         links = []
         if paging.count:
-            rows = queryset.select_related(*adapter.related_names()).order_by(*order)
+            rows = adapter.with_related(queryset).order_by(*order)
             scope = (
                 None
                 if sort_by
@@ -340,7 +340,7 @@ class ResourceView(ScimView):
             )
         scope = cursors.CursorScope.of(self.request.auth, adapter.resource, params)
         after = None if page.first else cursors.read(page.cursor, scope)
-        rows = queryset.select_related(*adapter.related_names()).order_by("pk")
+        rows = adapter.with_related(queryset).order_by("pk")
         if after is not None:
             rows = rows.filter(pk__gt=after)
         links = list(rows[: page.count + 1]) if page.count else []

@@ -119,8 +119,14 @@ class BaseAdapter:
         except (ValueError, self.link_model.DoesNotExist):
             raise errors.NotFound(f"{self.resource} {scim_id!r} not found.") from None
 
+    def with_related(self, queryset: QuerySet) -> QuerySet:
+        """``queryset`` joined to the host object and mapped relations, when there are any
+        (``select_related()`` with no names would follow every relation)."""
+        names = self.related_names()
+        return queryset.select_related(*names) if names else queryset
+
     def locked(self, queryset: QuerySet, for_update: bool) -> QuerySet:
-        queryset = queryset.select_related(*self.related_names())
+        queryset = self.with_related(queryset)
         return queryset.select_for_update(of=("self",)) if for_update else queryset
 
     def host_object(self, link) -> models.Model | None:
