@@ -195,7 +195,29 @@ def get_token_model() -> type[AbstractScimToken]:
         ) from exc
 
 
-class ScimUser(models.Model):
+class ScimLink(models.Model):
+    """What every SCIM resource row holds: its SCIM ``id`` (a UUID, never reused), tenant,
+    ``externalId``, the attributes kept as JSON, timestamps, the version behind its ETag,
+    and soft-delete state."""
+
+    scim_id = models.UUIDField(_("SCIM id"), unique=True, default=uuid.uuid4, editable=False)
+    tenant_id = models.CharField(_("tenant"), max_length=64, blank=True, default="")
+    external_id = models.CharField(_("externalId"), max_length=255, blank=True, default="")
+    attributes = models.JSONField(_("other SCIM attributes"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("last modified"), default=timezone.now)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class ScimUser(ScimLink):
     """The SCIM identity of one host user: one row per provisioned or adopted user.
 
     The host's user model is never changed: the SCIM ``id`` (a UUID, never reused),
@@ -206,23 +228,15 @@ class ScimUser(models.Model):
     (``userName eq "..."`` is case-insensitive, RFC 7643 §4.1.1).
     """
 
-    scim_id = models.UUIDField(_("SCIM id"), unique=True, default=uuid.uuid4, editable=False)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("user"),
         on_delete=models.CASCADE,
         related_name="scim_link",
     )
-    tenant_id = models.CharField(_("tenant"), max_length=64, blank=True, default="")
     user_name = models.CharField(_("userName"), max_length=255, blank=True, default="")
     user_name_key = models.CharField(_("userName (lower case)"), max_length=255)
     email_key = models.CharField(_("email (lower case)"), max_length=254, blank=True, default="")
-    external_id = models.CharField(_("externalId"), max_length=255, blank=True, default="")
-    attributes = models.JSONField(_("other SCIM attributes"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(_("last modified"), default=timezone.now)
-    version = models.PositiveIntegerField(_("version"), default=1)
-    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("SCIM user")
@@ -241,12 +255,8 @@ class ScimUser(models.Model):
     def __str__(self) -> str:
         return f"{self.user_name_key} ({self.scim_id})"
 
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
 
-
-class ScimGroup(models.Model):
+class ScimGroup(ScimLink):
     """A group pushed by an identity provider (Okta Push Groups, Entra group provisioning).
 
     The group and its memberships are kept here, whatever the host does with them; the
@@ -254,17 +264,9 @@ class ScimGroup(models.Model):
     the group adapter: ``host_group_id`` is its primary key as text.
     """
 
-    scim_id = models.UUIDField(_("SCIM id"), unique=True, default=uuid.uuid4, editable=False)
-    tenant_id = models.CharField(_("tenant"), max_length=64, blank=True, default="")
     display_name = models.CharField(_("displayName"), max_length=255)
     display_name_key = models.CharField(_("displayName (lower case)"), max_length=255)
-    external_id = models.CharField(_("externalId"), max_length=255, blank=True, default="")
     host_group_id = models.CharField(_("host group"), max_length=64, blank=True, default="")
-    attributes = models.JSONField(_("other SCIM attributes"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(_("last modified"), default=timezone.now)
-    version = models.PositiveIntegerField(_("version"), default=1)
-    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
     members = models.ManyToManyField(
         ScimUser, through="ScimMembership", related_name="scim_groups", blank=True
     )
@@ -286,10 +288,6 @@ class ScimGroup(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
-
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
 
 
 class ScimMembership(models.Model):

@@ -201,22 +201,30 @@ def record_auth_failure(request) -> None:
         record("auth", _ip_key(request), rate)
 
 
-class ScimRateThrottle(BaseThrottle):
-    """``RATE_LIMIT`` per SCIM token (per address for unauthenticated discovery)."""
+class WindowThrottle(BaseThrottle):
+    """A DRF throttle over ``hit()``'s sliding window: a subclass names its rate and who
+    is counted. It fails open when the cache is down; DRF answers 429 with ``Retry-After``
+    (whole seconds) when it refuses."""
+
+    scope = ""
+    setting = ""
 
     def __init__(self) -> None:
         self.retry_after = 0
 
+    def ident(self, request) -> str | None:
+        """Who is counted, or None for a request this throttle leaves alone."""
+        raise NotImplementedError
+
     def allow_request(self, request, view) -> bool:
-        rate = parse_rate(scim_settings.RATE_LIMIT)
-        if rate is None:
+        rate = parse_rate(getattr(scim_settings, self.setting))
+        ident = self.ident(request) if rate is not None else None
+        if ident is None:
             return True
-        token = getattr(request, "auth", None)
-        ident = f"token:{token.pk}" if getattr(token, "pk", None) else f"ip:{_ip_key(request)}"
         try:
-            decision = hit("requests", ident, rate)
+            decision = hit(self.scope, ident, rate)
         except Exception:  # the cache is down: fail open
-            logger.exception("SCIM rate limiting is not available")
+            logger.exception("SCIM rate limiting (%s) is not available", self.setting)
             return True
         self.retry_after = decision.retry_after
         return decision.allowed
@@ -225,30 +233,26 @@ class ScimRateThrottle(BaseThrottle):
         return self.retry_after
 
 
-class SelfServiceRateThrottle(BaseThrottle):
+class ScimRateThrottle(WindowThrottle):
+    """``RATE_LIMIT`` per SCIM token (per address for unauthenticated discovery)."""
+
+    scope = "requests"
+    setting = "RATE_LIMIT"
+
+    def ident(self, request) -> str:
+        token = getattr(request, "auth", None)
+        return f"token:{token.pk}" if getattr(token, "pk", None) else f"ip:{_ip_key(request)}"
+
+
+class SelfServiceRateThrottle(WindowThrottle):
     """``SELF_SERVICE_RATE_LIMIT`` per signed-in user, on the self-service JSON API.
 
-    DRF answers 429 with ``Retry-After`` (whole seconds) when it refuses. Counted only for
-    requests that passed authentication and the permission hook; fails open like the rest.
+    Counted only for requests that passed authentication and the permission hook.
     """
 
     scope = "selfservice"
+    setting = "SELF_SERVICE_RATE_LIMIT"
 
-    def __init__(self) -> None:
-        self.retry_after = 0
-
-    def allow_request(self, request, view) -> bool:
-        rate = parse_rate(scim_settings.SELF_SERVICE_RATE_LIMIT)
+    def ident(self, request) -> str | None:
         user = getattr(request, "user", None)
-        if rate is None or user is None or not user.is_authenticated:
-            return True
-        try:
-            decision = hit(self.scope, f"user:{user.pk}", rate)
-        except Exception:  # the cache is down: fail open
-            logger.exception("SCIM self-service rate limiting is not available")
-            return True
-        self.retry_after = decision.retry_after
-        return decision.allowed
-
-    def wait(self) -> float:
-        return self.retry_after
+        return f"user:{user.pk}" if user is not None and user.is_authenticated else None

@@ -258,15 +258,7 @@ class RequestListApi(SelfServiceApi):
         form = ActivityFilterForm(request.query_params)
         if not form.is_valid():
             raise exceptions.ValidationError(form.errors)
-        filters = form.cleaned_data
-        rows = services.tenant_requests(
-            self.tenant_id,
-            errors_only=filters.get("outcome") == "errors",
-            method=filters.get("method") or None,
-            status=filters.get("status") or None,
-            resource_type=filters.get("resource_type") or None,
-        )
-        return Response(paginate(request, rows, RequestSerializer))
+        return Response(paginate(request, form.requests(self.tenant_id), RequestSerializer))
 
 
 class AuditListApi(SelfServiceApi):

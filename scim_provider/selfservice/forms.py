@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .. import services
 from ..models import ScimGroupRule
 from . import mappables
 
@@ -42,6 +43,22 @@ class ActivityFilterForm(forms.Form):
     method = forms.ChoiceField(label=_("Method"), choices=METHODS, required=False)
     resource_type = forms.ChoiceField(label=_("Resource"), choices=RESOURCES, required=False)
     status = forms.IntegerField(label=_("Status"), min_value=100, max_value=599, required=False)
+
+    @property
+    def filters(self) -> dict:
+        """The valid filters given (none for an unbound or invalid form)."""
+        return self.cleaned_data if self.is_bound and self.is_valid() else {}
+
+    def requests(self, tenant_id: str):
+        """The tenant's logged requests narrowed by this form's filters."""
+        filters = self.filters
+        return services.tenant_requests(
+            tenant_id,
+            errors_only=filters.get("outcome") == "errors",
+            method=filters.get("method") or None,
+            status=filters.get("status") or None,
+            resource_type=filters.get("resource_type") or None,
+        )
 
 
 def target_choices(tenant_id: str) -> list[tuple[str, list[tuple[str, str]]]]:

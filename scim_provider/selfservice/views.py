@@ -338,18 +338,11 @@ class ActivityView(SelfServiceView):
 
     def get(self, request, **kwargs):
         form = ActivityFilterForm(request.GET or None)
-        filters = form.cleaned_data if form.is_valid() else {}
-        rows = services.tenant_requests(
-            self.tenant_id,
-            errors_only=filters.get("outcome") == "errors",
-            method=filters.get("method") or None,
-            status=filters.get("status") or None,
-            resource_type=filters.get("resource_type") or None,
-        )
+        rows = form.requests(self.tenant_id)
         page = Paginator(rows, scim_settings.SELF_SERVICE_PAGE_SIZE).get_page(
             request.GET.get("page")
         )
-        query = {k: v for k, v in (filters or {}).items() if v}
+        query = {k: v for k, v in form.filters.items() if v}
         return self.render(
             form=form,
             page=page,
