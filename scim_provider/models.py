@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import tokens
+from .compiled import CompiledQuery
 from .conf import scim_settings
 
 
@@ -44,6 +45,17 @@ def tenant_key(tenant: Any) -> str:
     if isinstance(tenant, models.Model):
         return str(tenant.pk)
     return str(tenant)
+
+
+@CompiledQuery
+def token_by_key(model: type[models.Model], key: str) -> models.QuerySet:
+    """The token with ``key``, and its tenant's SCIM switch (permissions.HasScimToken)."""
+    enabled = ScimTenantSettings.objects.filter(tenant_id=models.OuterRef("tenant_id"))
+    return (
+        model._default_manager.filter(key=key)
+        .annotate(scim_tenant_enabled=models.Subquery(enabled.values("enabled")[:1]))
+        .order_by()[:1]
+    )
 
 
 class ScimTokenManager(models.Manager):
@@ -73,13 +85,8 @@ class ScimTokenManager(models.Manager):
         parsed = tokens.parse_token(plaintext)
         if parsed is None:
             return None
-        # The tenant's SCIM switch comes along in the same query (permissions.HasScimToken).
-        enabled = ScimTenantSettings.objects.filter(tenant_id=models.OuterRef("tenant_id"))
-        token = (
-            self.filter(key=parsed.key)
-            .annotate(scim_tenant_enabled=models.Subquery(enabled.values("enabled")[:1]))
-            .first()
-        )
+        found = token_by_key(self.model, parsed.key)
+        token = found[0] if found else None
         if token is None or not tokens.digests_match(parsed.digest, token.digest):
             return None
         return token

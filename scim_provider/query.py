@@ -25,11 +25,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
+from .compiled import CompiledQuery
 from .protocol import errors
-from .protocol.filters import And, Compare, Filter, Not, Or, Present, ValuePath
+from .protocol.filters import (
+    And,
+    Compare,
+    Filter,
+    Not,
+    Or,
+    Present,
+    ValuePath,
+    fill_strings,
+    split_strings,
+)
 from .protocol.paths import AttributePath
 
 TEXT_OPERATORS = {
@@ -207,3 +218,33 @@ def sort_lookup(sort_by: str, adapter) -> str:
     if column.kind == "true":
         raise errors.InvalidValue(f"Cannot sort by {sort_by!r}.")
     return column.lookup
+
+
+def page_of(adapter, node: Filter | None, order: tuple[str, ...], offset: int, count: int, after):
+    """A page of the adapter's live links matching ``node``, with their host objects:
+    ``count`` rows in ``order`` from ``offset``, or after the link pk ``after`` (a keyset
+    bookmark, ``scim_provider.pagination``). Compiled once per filter shape."""
+    if node is not None:
+        compile_filter(node, adapter)  # checks the real values: a marker passes any check
+    shape, strings = split_strings(node) if node is not None else (None, ())
+    window = ("after", count) if after is not None else ("offset", offset, count)
+    bookmark = [] if after is None else [after]
+    return _page((type(adapter), shape, order, window), adapter.tenant_id, *strings, *bookmark)
+
+
+@CompiledQuery
+def _page(key: tuple, tenant_id: str, *values: Any) -> QuerySet:
+    adapter_class, shape, order, window = key
+    adapter = adapter_class(tenant_id)
+    if window[0] == "after":
+        *strings, after = values
+    else:
+        strings = values
+    queryset = adapter.get_queryset()
+    if shape is not None:
+        queryset = queryset.filter(compile_filter(fill_strings(shape, strings), adapter))
+    rows = adapter.with_related(queryset).order_by(*order)
+    if window[0] == "after":
+        return rows.filter(pk__gt=after)[: window[1]]
+    offset, count = window[1:]
+    return rows[offset : offset + count]

@@ -30,6 +30,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.signals import setting_changed
 
+from . import compiled
 from .conf import scim_settings
 from .mapping import Mapping, ResourcePath
 from .protocol import schemas
@@ -145,6 +146,7 @@ class Registry:
 
     def clear_cache(self, **kwargs: Any) -> None:
         self._cache.clear()
+        compiled.clear_all()  # queries compiled against the old mappings
 
     def specs(self, resource: str) -> list[AttributeSpec]:
         setting = "USER_ATTRIBUTES" if resource == USER else "GROUP_ATTRIBUTES"

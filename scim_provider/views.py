@@ -36,9 +36,9 @@ from .handlers import SCIM_CONTENT_TYPE
 from .pagination import CursorPage, paging_from
 from .parsers import PlainJSONParser, ScimJSONParser
 from .protocol import errors
-from .protocol.filters import parse_filter
+from .protocol.filters import Filter, parse_filter
 from .protocol.serialize import etag, list_response, serialize
-from .query import compile_filter, sort_lookup
+from .query import compile_filter, page_of, sort_lookup
 from .registry import GROUP, USER
 from .renderers import ScimContentNegotiation, ScimJSONRenderer
 
@@ -265,6 +265,7 @@ class ResourceView(ScimView):
             version=str(link.version),
             attributes=selection.attributes,
             excluded_attributes=selection.excluded,
+            copy=False,  # to_resource() built it for this response
         )
 
     def resource_response(self, adapter, link, status: int = 200, selection=None) -> Response:
@@ -272,56 +273,56 @@ class ResourceView(ScimView):
         headers = {"ETag": etag(str(link.version)), "Location": self.location(link)}
         return self.scim_response(document, status=status, headers=headers)
 
-    def filtered(self, adapter, params: dict):
-        """The adapter's queryset narrowed by the ``filter`` of ``params``."""
-        queryset = adapter.get_queryset()
+    def parsed_filter(self, params: dict) -> Filter | None:
+        """The ``filter`` of ``params``, parsed (None without one)."""
         text = params.get("filter")
-        if text is not None:
-            if not isinstance(text, str):
-                raise errors.InvalidFilter("filter must be a string.")
-            node = parse_filter(
-                text,
-                max_length=scim_settings.FILTER_MAX_LENGTH,
-                max_depth=scim_settings.FILTER_MAX_DEPTH,
-            )
-            queryset = queryset.filter(compile_filter(node, adapter))
-        return queryset
+        if text is None:
+            return None
+        if not isinstance(text, str):
+            raise errors.InvalidFilter("filter must be a string.")
+        return parse_filter(
+            text,
+            max_length=scim_settings.FILTER_MAX_LENGTH,
+            max_depth=scim_settings.FILTER_MAX_DEPTH,
+        )
+
+    def filtered(self, adapter, node: Filter | None):
+        """The adapter's queryset narrowed by the filter ``node``."""
+        queryset = adapter.get_queryset()
+        return queryset if node is None else queryset.filter(compile_filter(node, adapter))
 
     def listing(self, params: dict) -> Response:
         """A ListResponse for query parameters or a ``.search`` body (RFC 7644 §3.4.2-3)."""
         adapter = self.get_adapter()
-        queryset = self.filtered(adapter, params)
+        node = self.parsed_filter(params)
         paging = paging_from(params)
         selection = Selection.from_params(params)
         if isinstance(paging, CursorPage):
+            queryset = self.filtered(adapter, node)
             return self.cursor_listing(adapter, queryset, paging, params, selection)
-        order = ["pk"]
+        order = ("pk",)
         sort_by = params.get("sortBy")
         if sort_by:
             if not isinstance(sort_by, str):
                 raise errors.InvalidValue("sortBy must be a string.")
             lookup = sort_lookup(sort_by, adapter)
             descending = str(params.get("sortOrder", "ascending")).lower() == "descending"
-            order = [f"-{lookup}" if descending else lookup, "pk"]
+            order = (f"-{lookup}" if descending else lookup, "pk")
         links = []
         if paging.count:
-            rows = adapter.with_related(queryset).order_by(*order)
             scope = (
                 None
                 if sort_by
                 else cursors.CursorScope.of(self.request.auth, adapter.resource, params)
             )
             after = pagination.bookmark(scope, paging.offset) if scope else None
-            if after is not None:
-                links = list(rows.filter(pk__gt=after)[: paging.count])
-            else:
-                links = list(rows[paging.offset : paging.offset + paging.count])
+            links = page_of(adapter, node, order, paging.offset, paging.count, after)
             if scope and len(links) == paging.count:
                 pagination.remember(scope, paging.offset + len(links), links[-1].pk)
         if 0 < len(links) < paging.count or (not links and paging.count and not paging.offset):
             total = paging.offset + len(links)  # the last page: no COUNT needed
         else:
-            total = self.count(adapter, queryset, params)
+            total = self.count(adapter, self.filtered(adapter, node), params)
         resources = self.render_page(adapter, links, selection)
         return self.scim_response(
             list_response(resources, total_results=total, start_index=paging.start_index)

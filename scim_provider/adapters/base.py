@@ -8,7 +8,6 @@ and which host model the mappings of the registry apply to.
 
 from __future__ import annotations
 
-import copy
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,9 +17,11 @@ from django.db import IntegrityError, models
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from ..compiled import CompiledQuery
 from ..mapping import Mapping, get_value, remove_value, set_value
 from ..protocol import errors
 from ..protocol.schemas import Attribute, ResourceType, Schema
+from ..protocol.values import json_copy
 from ..query import Column
 from ..registry import registry
 
@@ -61,6 +62,14 @@ def json_column(urn: str | None, attribute: Attribute, sub: Attribute | None) ->
     keys += [attribute.name] + ([sub.name] if sub else [])
     kind = JSON_KINDS.get(leaf.type) or ("exact" if leaf.case_exact else "text")
     return Column("attributes__" + "__".join(keys), kind, blank=None)
+
+
+@CompiledQuery
+def link_by_id(key: tuple, tenant_id: str, scim_id: uuid.UUID) -> QuerySet:
+    """A live link by SCIM id, with its host object; ``key`` is (adapter class, for update)."""
+    adapter_class, for_update = key
+    adapter = adapter_class(tenant_id)
+    return adapter.locked(adapter.get_queryset(), for_update).filter(scim_id=scim_id)
 
 
 class BaseAdapter:
@@ -112,12 +121,19 @@ class BaseAdapter:
         )
 
     def get_link(self, scim_id: str, *, for_update: bool = False):
-        """The live link with SCIM id ``scim_id`` (locked with ``for_update``), else 404."""
+        """The live link with SCIM id ``scim_id`` (locked with ``for_update``), else 404.
+
+        Compiled once per adapter class (``scim_provider.compiled``): ``get_queryset()``
+        and ``related_names()`` must depend only on the tenant, settings and the registry.
+        """
         try:
-            uuid.UUID(scim_id)
-            return self.locked(self.get_queryset(), for_update).get(scim_id=scim_id)
-        except (ValueError, self.link_model.DoesNotExist):
-            raise errors.NotFound(f"{self.resource} {scim_id!r} not found.") from None
+            wanted = uuid.UUID(scim_id)
+        except ValueError:
+            wanted = None
+        found = link_by_id((type(self), for_update), self.tenant_id, wanted) if wanted else None
+        if not found:
+            raise errors.NotFound(f"{self.resource} {scim_id!r} not found.")
+        return found[0]
 
     def with_related(self, queryset: QuerySet) -> QuerySet:
         """``queryset`` joined to the host object and mapped relations, when there are any
@@ -149,7 +165,7 @@ class BaseAdapter:
     def base_resource(self, link) -> dict[str, Any]:
         """The JSON-kept attributes and ``externalId`` of ``link`` (without private keys)."""
         stored = link.attributes if isinstance(link.attributes, dict) else {}
-        resource = copy.deepcopy({k: v for k, v in stored.items() if not is_private(k)})
+        resource = {k: json_copy(v) for k, v in stored.items() if not is_private(k)}
         if link.external_id:
             resource["externalId"] = link.external_id
         return resource
@@ -194,7 +210,7 @@ class BaseAdapter:
 
     def stored_attributes(self, resource: dict[str, Any]) -> dict[str, Any]:
         """What is kept as JSON on the link: everything no mapping or column holds."""
-        stored = copy.deepcopy(resource)
+        stored = json_copy(resource)
         for key in self.unstored:
             stored.pop(key, None)
         for mapping in self.mappings:

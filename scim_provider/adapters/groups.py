@@ -25,6 +25,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 from .. import signals
+from ..compiled import CompiledQuery
 from ..conf import scim_settings
 from ..mapping import get_value
 from ..models import ScimGroup, ScimMembership, ScimUser
@@ -63,6 +64,26 @@ class HostMembership:
             if m2m.related_model is group_model:
                 return cls(m2m.m2m_db_table(), m2m.m2m_reverse_name(), m2m.m2m_column_name())
         return None
+
+
+@CompiledQuery
+def members_of(limit: int | None, group_ids: list[int]) -> models.QuerySet:
+    """(group link pk, member SCIM id) of the live members of ``group_ids``, in the order
+    they joined; at most ``limit + 1`` rows with a ``limit``."""
+    rows = (
+        ScimMembership.objects.filter(group__in=group_ids, user__deleted_at__isnull=True)
+        .order_by("pk")
+        .values_list("group_id", "user__scim_id")
+    )
+    return rows if limit is None else rows[: limit + 1]
+
+
+@CompiledQuery
+def users_by_id(key: tuple, tenant_id: str, scim_ids: list[uuid.UUID]) -> models.QuerySet:
+    """(SCIM id, link pk, host user pk) of the tenant's live users among ``scim_ids``."""
+    return ScimUser.objects.filter(
+        tenant_id=tenant_id, deleted_at__isnull=True, scim_id__in=scim_ids
+    ).values_list("scim_id", "pk", "user_id")
 
 
 class GroupAdapter(BaseAdapter):
@@ -110,15 +131,9 @@ class GroupAdapter(BaseAdapter):
         but are not listed: a member whose ``$ref`` answers 404 would mislead clients.
         """
         by_group: dict[int, list[dict[str, Any]]] = {link.pk: [] for link in links}
-        rows = (
-            ScimMembership.objects.filter(group__in=list(by_group), user__deleted_at__isnull=True)
-            .order_by("pk")
-            .values_list("group_id", "user__scim_id")
-        )
-        if limit is not None:
-            rows = list(rows[: limit + 1])
-            if len(rows) > limit:
-                return False
+        rows = members_of(limit, list(by_group))
+        if limit is not None and len(rows) > limit:
+            return False
         for group_id, scim_id in rows:
             by_group[group_id].append(self.member(scim_id))
         for link in links:
@@ -297,10 +312,8 @@ class GroupAdapter(BaseAdapter):
         wanted = sorted({c for c in map(_canonical, values) if c is not None})
         found: dict[str, tuple[int, int]] = {}
         for chunk in chunks(wanted):
-            rows = ScimUser.objects.filter(
-                tenant_id=self.tenant_id, deleted_at__isnull=True, scim_id__in=chunk
-            ).values_list("scim_id", "pk", "user_id")
-            for scim_id, pk, user_id in rows:
+            ids = [uuid.UUID(value) for value in chunk]
+            for scim_id, pk, user_id in users_by_id((), self.tenant_id, ids):
                 found[str(scim_id)] = (pk, user_id)
         return found
 

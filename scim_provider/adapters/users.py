@@ -28,6 +28,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from .. import signals
+from ..compiled import CompiledQuery
 from ..conf import scim_settings
 from ..mapping import ResourcePath, get_value, primary_element
 from ..models import ScimGroup, ScimMembership, ScimUser
@@ -42,6 +43,16 @@ def get_user_adapter(tenant_id: str = "", **options: Any) -> UserAdapter:
 
 
 PRIMARY_EMAIL = ResourcePath("emails", "value", primary=True)
+
+
+@CompiledQuery
+def groups_of(key: tuple, user_ids: list[int]) -> QuerySet:
+    """(user link pk, group SCIM id, displayName) of the live groups of ``user_ids``."""
+    return (
+        ScimMembership.objects.filter(user__in=user_ids, group__deleted_at__isnull=True)
+        .order_by("group_id")
+        .values_list("user_id", "group__scim_id", "group__display_name")
+    )
 
 
 class UserAdapter(BaseAdapter):
@@ -74,12 +85,7 @@ class UserAdapter(BaseAdapter):
     def prefetch(self, links: list[ScimUser]) -> None:
         """Load the (live) groups of ``links`` in one query, for their ``groups`` attribute."""
         by_user: dict[int, list[dict[str, Any]]] = {link.pk: [] for link in links}
-        rows = (
-            ScimMembership.objects.filter(user__in=list(by_user), group__deleted_at__isnull=True)
-            .order_by("group_id")
-            .values_list("user_id", "group__scim_id", "group__display_name")
-        )
-        for user_id, scim_id, display in rows:
+        for user_id, scim_id, display in groups_of((), list(by_user)):
             by_user[user_id].append(
                 {
                     "value": str(scim_id),

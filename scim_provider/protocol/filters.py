@@ -62,7 +62,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, TypeAlias
@@ -83,10 +83,13 @@ __all__ = [
     "Or",
     "PatchPath",
     "Present",
+    "Slot",
     "ValuePath",
+    "fill_strings",
     "matches",
     "parse_filter",
     "parse_patch_path",
+    "split_strings",
     "to_string",
 ]
 
@@ -419,6 +422,53 @@ def to_string(node: Filter) -> str:
 def _operand(node: Filter, parenthesize: type | tuple[type, ...]) -> str:
     text = to_string(node)
     return f"({text})" if isinstance(node, parenthesize) else text
+
+
+# --- shapes -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """Stands for the ``index``-th string value of a filter (``split_strings``)."""
+
+    index: int
+
+
+def split_strings(node: Filter) -> tuple[Filter, tuple[str, ...]]:
+    """``node`` with each string value replaced by a ``Slot``, and those strings in order.
+
+    Filters that differ only in their strings share the first result (their *shape*), so a
+    query compiled for one shape serves them all (``scim_provider.compiled``).
+    """
+    strings: list[str] = []
+
+    def slot(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        strings.append(value)
+        return Slot(len(strings) - 1)
+
+    return _map_values(node, slot), tuple(strings)
+
+
+def fill_strings(shape: Filter, strings: Sequence[str]) -> Filter:
+    """The filter of ``shape`` with its slots filled from ``strings``."""
+    return _map_values(shape, lambda v: strings[v.index] if isinstance(v, Slot) else v)
+
+
+def _map_values(node: Filter, fn: Callable[[Any], Any]) -> Filter:
+    match node:
+        case Compare(path, op, value):
+            return Compare(path, op, fn(value))
+        case ValuePath(path, inner):
+            return ValuePath(path, _map_values(inner, fn))
+        case Not(operand):
+            return Not(_map_values(operand, fn))
+        case And(left, right):
+            return And(_map_values(left, fn), _map_values(right, fn))
+        case Or(left, right):
+            return Or(_map_values(left, fn), _map_values(right, fn))
+    return node
 
 
 # --- evaluator ----------------------------------------------------------------------------

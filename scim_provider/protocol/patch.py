@@ -68,7 +68,6 @@ or a value list for ``remove``.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +84,7 @@ from scim_provider.protocol.filters import And, Compare, Filter, Not, Or, Presen
 from scim_provider.protocol.paths import AttributePath, parse_patch_path
 from scim_provider.protocol.schemas import PATCH_OP_URN, Attribute, ResourceType, Schema
 from scim_provider.protocol.validate import coerce_value
+from scim_provider.protocol.values import json_copy
 
 __all__ = ["MultiValueDelta", "PatchResult", "apply_patch"]
 
@@ -261,7 +261,7 @@ class _Patcher:
         self.delta_names = {name.casefold() for name in delta_attributes}
         # Delta attributes are passed through untouched: never copied, read or written.
         self.resource = {
-            key: value if _fold(key) in self.delta_names else copy.deepcopy(value)
+            key: value if _fold(key) in self.delta_names else json_copy(value)
             for key, value in resource.items()
         }
         self.deltas: dict[str, MultiValueDelta] = {}

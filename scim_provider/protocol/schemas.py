@@ -203,6 +203,12 @@ class ResourceType:
         return _index(self.all_schemas(), key="id")
 
     @cached_property
+    def document_order(self) -> tuple[Attribute, ...]:
+        """The core attributes in the order of a serialized document: ``externalId`` right
+        after ``id``, then the schema's order."""
+        return tuple(sorted(self.schema.attributes, key=lambda a: a.name != "externalId"))
+
+    @cached_property
     def unreturned_keys(self) -> frozenset[str]:
         """Top-level document keys (core attribute names, extension URNs) under which some
         attribute is ``returned: never`` or ``request``: the only places a serializer must

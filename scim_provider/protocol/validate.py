@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import copy
 import enum
 import math
 import re
@@ -66,6 +65,7 @@ from scim_provider.protocol.schemas import (
     Schema,
     canonical_values_enforced,
 )
+from scim_provider.protocol.values import json_copy
 
 __all__ = ["POLICIES", "Leniency", "Policy", "coerce_value", "validate_resource"]
 
@@ -526,7 +526,7 @@ def _keep_immutable_in(
         old_value, path = old[attribute.name], prefix + attribute.name
         if attribute.mutability == "immutable":
             if attribute.name not in new:
-                new[attribute.name] = copy.deepcopy(old_value)
+                new[attribute.name] = json_copy(old_value)
             elif _fold(attribute, new[attribute.name]) != _fold(attribute, old_value):
                 raise Mutability(
                     f"Attribute {path!r} is immutable: it cannot change from "

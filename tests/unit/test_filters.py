@@ -18,9 +18,12 @@ from scim_provider.protocol.filters import (
     Not,
     Or,
     Present,
+    Slot,
     ValuePath,
+    fill_strings,
     matches,
     parse_filter,
+    split_strings,
     to_string,
 )
 from scim_provider.protocol.paths import AttributePath
@@ -305,6 +308,41 @@ filters = st.recursive(_leaves | _value_paths, _logic, max_leaves=8)
 def test_round_trip_property(node):
     text = to_string(node)
     assert repr(parse_filter(text, max_depth=200)) == repr(node)
+
+
+# --- shapes (split_strings / fill_strings) ---------------------------------------------------
+
+
+@given(filters)
+def test_split_then_fill_gives_the_filter_back(node):
+    shape, strings = split_strings(node)
+    assert repr(fill_strings(shape, strings)) == repr(node)
+    assert "Slot(" not in repr(fill_strings(shape, strings))
+    assert all(isinstance(s, str) for s in strings)
+
+
+def test_filters_differing_only_in_strings_share_a_shape():
+    one, first = split_strings(parse_filter('userName eq "a@x" and title co "Eng"'))
+    two, second = split_strings(parse_filter('userName eq "B@Y" and title co "Sales"'))
+    assert one == two and hash(one) == hash(two)
+    assert (first, second) == (("a@x", "Eng"), ("B@Y", "Sales"))
+    assert one == And(eq("userName", Slot(0)), eq("title", Slot(1), op="co"))
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ('userName eq "a"', 'userName ne "a"'),  # operator
+        ('userName eq "a"', 'title eq "a"'),  # attribute
+        ("active eq true", "active eq false"),  # booleans stay in the shape
+        ("x eq 1", "x eq 2"),  # numbers too
+        ('x eq "1"', "x eq 1"),  # a string is not a number
+        ('x eq "a"', "x eq null"),
+        ('emails[type eq "work"]', 'emails[type eq "work"].value eq "a"'),
+    ],
+)
+def test_shapes_keep_everything_but_strings(left, right):
+    assert split_strings(parse_filter(left))[0] != split_strings(parse_filter(right))[0]
 
 
 _grammar_text = st.text(alphabet='()[]." \t\\abceglnoprstuqwxyz:$-019eE+"', max_size=60)
