@@ -10,7 +10,8 @@ each: bare, mix, bare; the ratio is the mix's requests/s over the mean of the tw
 phases, so that drift on a shared machine hits both sides.
 
 The mix (weights in ``MIX``) is what Okta sends (../shared/docs/idp-wire.md): import pages
-(``startIndex``/``count=100``), ``userName eq`` lookups, GET by id, create, PUT and PATCH
+(``startIndex``/``count=100``; each worker walks them in order as Okta's import does, or at
+random with ``--import-order random``), ``userName eq`` lookups, GET by id, create, PUT and PATCH
 updates, deactivation (PATCH ``active``), group push (POST /Groups) and member add/remove
 (PATCH /Groups/{id}). Each worker owns its users and its group, so that workers never wait
 on each other's row locks (Okta serialises the writes to one user too).
@@ -173,6 +174,7 @@ class MixWorker:
         self.member_pool: list[str] = [u[0] for u in users]
         self.in_group: list[str] = []
         self.active: dict[str, bool] = {}
+        self.import_page = n * 7  # workers walk the same pages, not in step
 
     def setup(self) -> None:
         status, payload = self.client.request(
@@ -188,7 +190,12 @@ class MixWorker:
         r = self.random
         c = self.client
         if op == "import_page":
-            start = r.randrange(0, max(1, self.args.import_span // 100)) * 100 + 1
+            pages = max(1, self.args.import_span // 100)
+            if self.args.import_order == "random":  # a client jumping around: OFFSET
+                start = r.randrange(0, pages) * 100 + 1
+            else:  # Okta (idp-wire §3.5): startIndex=1, then +100, ...
+                start = self.import_page * 100 + 1
+                self.import_page = (self.import_page + 1) % pages
             status, _ = c.request("GET", f"/Users?startIndex={start}&count=100")
             return status, status == 200
         if op == "lookup":
@@ -315,6 +322,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per phase")
     parser.add_argument("--known-users", type=int, default=2000)
     parser.add_argument("--import-span", type=int, default=10_000, help="import pages start within")
+    parser.add_argument(
+        "--import-order",
+        choices=["sequential", "random"],
+        default="sequential",
+        help="import pages in order, as Okta walks them, or jumping around (OFFSET)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--label", default="")
     parser.add_argument("--out", help="write the JSON results here")
@@ -371,6 +384,7 @@ def main(argv: list[str] | None = None) -> int:
         "label": args.label,
         "base_url": args.base_url,
         "concurrency": args.concurrency,
+        "import_order": args.import_order,
         "duration_s": args.duration,
         "mix_weights": MIX,
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

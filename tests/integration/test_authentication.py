@@ -55,7 +55,7 @@ def test_accepted_credentials(scim_plaintext, make_header):
         lambda t: "Bearer",
         lambda t: "Bearer a b",
         lambda t: "non-token",
-        lambda t: f"Bearer {t[:-1]}x",
+        lambda t: f"Bearer {t[:-1]}{'y' if t.endswith('x') else 'x'}",  # 1 in 62 ended in x
         lambda t: f"Bearer scim_{'A' * 50}",
         lambda t: basic("admin", t),
         lambda t: basic("apikey", ""),
