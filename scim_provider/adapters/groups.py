@@ -22,6 +22,7 @@ from typing import Any
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import connection, models
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from .. import signals
@@ -69,11 +70,21 @@ class HostMembership:
 @CompiledQuery
 def members_of(limit: int | None, group_ids: list[int]) -> models.QuerySet:
     """(group link pk, member SCIM id) of the live members of ``group_ids``, in the order
-    they joined; at most ``limit + 1`` rows with a ``limit``."""
+    they joined; at most ``limit + 1`` rows with a ``limit``.
+
+    Each membership's user is looked up by a subquery rather than a join: for a join,
+    PostgreSQL picks a merge join that walks the users' primary key up to the group's
+    highest member (100,000 index rows to answer 1,001, 12-23 ms), where this reads the
+    ``(group_id, id)`` index in order and stops at the limit (2-3 ms). A whole group of
+    100,000 costs about the same either way (0.2-0.3 s).
+    """
+    live = ScimUser.objects.filter(pk=OuterRef("user_id"), deleted_at__isnull=True)
     rows = (
-        ScimMembership.objects.filter(group__in=group_ids, user__deleted_at__isnull=True)
-        .order_by("pk")
-        .values_list("group_id", "user__scim_id")
+        ScimMembership.objects.filter(group__in=group_ids)
+        .annotate(member=Subquery(live.values("scim_id")[:1]))
+        .filter(member__isnull=False)
+        .order_by("group_id", "pk")
+        .values_list("group_id", "member")
     )
     return rows if limit is None else rows[: limit + 1]
 

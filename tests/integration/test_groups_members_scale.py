@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from scim_provider.adapters.groups import MEMBERS_CHUNK_SIZE
 from tests.integration.group_helpers import (
@@ -264,3 +265,24 @@ def test_auto_answers_with_the_group_until_it_is_too_large(users_client, scim_co
     )
     assert selected.status_code == 200 and "members" not in selected.json()
     assert len(at_limit.captured_queries) <= MAX_IN_TEST
+
+
+def test_auto_counts_and_lists_only_live_members_in_the_order_they_joined(
+    users_client, scim_config
+):
+    """The bounded read skips soft-deleted users (their links keep the membership row) and
+    keeps the joining order, whichever users they are."""
+    scim_config(GROUP_PATCH_RESPONSE_MAX_MEMBERS=3)
+    users = make_users(5)
+    joined = [users[4], users[0], users[3]]  # not in primary-key order
+    group = create_group(users_client, "Live", [])
+    for user in joined:
+        patch(users_client, group["id"], add([user]))
+    users[0].deleted_at = timezone.now()
+    users[0].save(update_fields=["deleted_at"])
+    grow = patch(users_client, group["id"], add([users[2]]))
+    assert grow.status_code == 200  # three live members: at the limit, not over it
+    assert [m["value"] for m in grow.json()["members"]] == [
+        str(u.scim_id) for u in (users[4], users[3], users[2])
+    ]
+    assert patch(users_client, group["id"], add([users[1]])).status_code == 204
