@@ -44,6 +44,7 @@ from typing import Any
 from django.core.signals import setting_changed
 from django.db import connections
 from django.db.models import QuerySet
+from django.db.transaction import TransactionManagementError
 
 #: Shapes remembered per ``CompiledQuery`` (each entry is a few kilobytes).
 MAX_ENTRIES = 512
@@ -152,9 +153,15 @@ class CompiledQuery:
         queryset = entry.queryset._chain()
         if queryset.db != entry.alias:  # a router sent this read elsewhere
             return list(self.build(key, *values))
+        connection = connections[entry.alias]
+        if queryset.query.select_for_update and connection.get_autocommit():
+            # Django's own check, which the compiled SQL would skip.
+            raise TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction."
+            )
         params = entry.bind(_flat(values))
         compiler = copy.copy(entry.compiler)
-        compiler.connection = connections[entry.alias]  # this thread's connection
+        compiler.connection = connection  # this thread's
         compiler.as_sql = lambda *args, **kwargs: (entry.sql, params)
         queryset.query.get_compiler = lambda *args, **kwargs: compiler
         return list(queryset)

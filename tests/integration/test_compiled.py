@@ -13,7 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 
 import pytest
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
 from scim_provider import compiled, query
@@ -160,3 +161,14 @@ def test_each_thread_runs_on_its_own_connection(db):
 
     with ThreadPoolExecutor(1) as pool:
         assert pool.submit(in_another_thread).result() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_locking_reads_still_need_a_transaction(create_user):
+    """As with any ``select_for_update()``: the compiled SQL does not skip Django's check."""
+    user = create_user()
+    adapter = get_user_adapter("")
+    with transaction.atomic():
+        assert adapter.get_link(user["id"], for_update=True).user_name == user["userName"]
+    with pytest.raises(TransactionManagementError):
+        adapter.get_link(user["id"], for_update=True)
