@@ -76,7 +76,8 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote
+
+from loadgen import lookup_path  # the same request as the load driver's (script dir)
 
 PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -418,8 +419,7 @@ class Target:
 
     def lookup(self):
         _, name = self.rnd.choice(self.sample)
-        expression = 'userName eq "%s"' % name  # noqa: UP031
-        return self.get(f"/Users?filter={quote(expression)}&startIndex=1&count=100")
+        return self.get(lookup_path(name))
 
     def get_user(self):
         scim_id, _ = self.rnd.choice(self.sample)

@@ -31,7 +31,8 @@ import random
 import statistics
 import sys
 import time
-from urllib.parse import quote
+
+from loadgen import lookup_path  # the same request as the load driver's (script dir)
 
 
 def setup() -> None:
@@ -115,8 +116,7 @@ class Bench:
 
     def lookup(self):
         _, name = self.rnd.choice(self.sample)
-        expression = 'userName eq "%s"' % name  # noqa: UP031
-        return self.get(f"/Users?filter={quote(expression)}&startIndex=1&count=100")
+        return self.get(lookup_path(name))
 
     def get_user(self):
         scim_id, _ = self.rnd.choice(self.sample)

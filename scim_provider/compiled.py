@@ -26,9 +26,10 @@ the real values every time, like any queryset. Slower, never wrong.
 The builder's contract: the queryset depends only on ``key``, ``values``, settings and the
 attribute registry, never on the time or the request; and the caller checks the values
 before the call, because a builder given markers cannot refuse a bad value (a filter
-string holding NUL, which no database column can compare with). Entries are dropped when a setting
-changes or the registry is edited (``clear_all``). They live in a bounded per-process
-table: a memo of a pure function, not state, so nothing is shared between processes.
+string holding NUL, which no database column can compare with). Entries are dropped when
+a setting changes or the registry is edited (``clear_all``). They live in a bounded
+per-process table: a memo of a pure function, not state, so nothing is shared between
+processes.
 """
 
 from __future__ import annotations

@@ -246,15 +246,12 @@ class ResourceView(ScimView):
         route = "group-detail" if resource == GROUP else "user-detail"
         return discovery.absolute(self.request, route, scim_id)
 
-    @property
-    def on_demand(self) -> str:
-        return "members" if self.resource == GROUP else "groups"
-
     def location(self, link) -> str:
         return self.reference(self.resource, str(link.scim_id))
 
     def render(self, adapter, link, selection: Selection) -> dict:
-        resource = adapter.to_resource(link, **{self.on_demand: selection.wants(self.on_demand)})
+        wanted = selection.wants(adapter.on_demand)
+        resource = adapter.to_resource(link, **{adapter.on_demand: wanted})
         return serialize(
             resource,
             adapter.resource_type,
@@ -369,7 +366,7 @@ class ResourceView(ScimView):
         return queryset.count()
 
     def render_page(self, adapter, links: list, selection: Selection) -> list[dict]:
-        if links and selection.wants(self.on_demand):
+        if links and selection.wants(adapter.on_demand):
             adapter.prefetch(links)
         return [self.render(adapter, link, selection) for link in links]
 

@@ -81,6 +81,9 @@ class BaseAdapter:
     host_relation: str | None = None
     #: Top-level keys never stored in the link's JSON.
     unstored = ("externalId",)
+    #: The multi-valued attribute read only when asked (a user's ``groups``, a group's
+    #: ``members``): ``prefetch(links)`` loads it as ``link.prefetched``.
+    on_demand: str
 
     def __init__(self, tenant_id: str = "", *, reference=None) -> None:
         self.tenant_id = tenant_id
@@ -144,6 +147,17 @@ class BaseAdapter:
     def locked(self, queryset: QuerySet, for_update: bool) -> QuerySet:
         queryset = self.with_related(queryset)
         return queryset.select_for_update(of=("self",)) if for_update else queryset
+
+    def prefetch(self, links: list) -> None:
+        """Set ``link.prefetched`` (the ``on_demand`` values) on each of ``links``."""
+        raise NotImplementedError
+
+    def add_on_demand(self, link, resource: dict[str, Any]) -> None:
+        """Put ``link``'s ``on_demand`` values into ``resource``, read if not yet."""
+        if not hasattr(link, "prefetched"):
+            self.prefetch([link])
+        if link.prefetched:
+            resource[self.on_demand] = link.prefetched
 
     def host_object(self, link) -> models.Model | None:
         return getattr(link, self.host_relation) if self.host_relation else None

@@ -103,6 +103,7 @@ class GroupAdapter(BaseAdapter):
     resource = GROUP
     link_model = ScimGroup
     unstored = ("externalId", "displayName", "members")
+    on_demand = "members"
 
     @property
     def model(self) -> type[models.Model] | None:
@@ -148,7 +149,7 @@ class GroupAdapter(BaseAdapter):
         for group_id, scim_id in rows:
             by_group[group_id].append(self.member(scim_id))
         for link in links:
-            link.prefetched_members = by_group[link.pk]
+            link.prefetched = by_group[link.pk]
         return True
 
     def member(self, scim_id) -> dict[str, Any]:
@@ -160,10 +161,7 @@ class GroupAdapter(BaseAdapter):
         resource = self.base_resource(link)
         resource["displayName"] = link.display_name
         if members:
-            if not hasattr(link, "prefetched_members"):
-                self.prefetch([link])
-            if link.prefetched_members:
-                resource["members"] = link.prefetched_members
+            self.add_on_demand(link, resource)
         return resource
 
     # Writing ----------------------------------------------------------------------------

@@ -50,9 +50,8 @@ PRIMARY_EMAIL = ResourcePath("emails", "value", primary=True)
 @CompiledQuery
 def link_by_user_name(key: tuple, tenant_id: str, user_name_key: str) -> QuerySet:
     """The tenant's link (live or deleted) holding the lower-cased userName."""
-    return ScimUser.objects.filter(tenant_id=tenant_id, user_name_key=user_name_key).order_by("pk")[
-        :1
-    ]
+    links = ScimUser.objects.filter(tenant_id=tenant_id, user_name_key=user_name_key)
+    return links.order_by("pk")[:1]
 
 
 #: Databases whose JSON aggregate reads a user's groups in the user's own query.
@@ -91,6 +90,7 @@ class UserAdapter(BaseAdapter):
     link_model = ScimUser
     host_relation = "user"
     unstored = ("externalId", "password", "groups")
+    on_demand = "groups"
 
     @property
     def model(self) -> type[models.Model]:
@@ -135,14 +135,14 @@ class UserAdapter(BaseAdapter):
             if inline is NOT_READ:
                 by_user[link.pk] = []
             else:
-                link.prefetched_groups = self.group_refs(inline or [])
+                link.prefetched = self.group_refs(inline or [])
         if not by_user:
             return
         for user_id, *row in groups_of((), list(by_user)):
             by_user[user_id].append(row)
         for link in links:
             if link.pk in by_user:
-                link.prefetched_groups = self.group_refs(by_user[link.pk])
+                link.prefetched = self.group_refs(by_user[link.pk])
 
     def group_refs(self, rows) -> list[dict[str, Any]]:
         """``groups`` elements from (group pk, SCIM id, displayName) rows, by group pk."""
@@ -160,10 +160,7 @@ class UserAdapter(BaseAdapter):
         """The normalized SCIM resource of ``link``'s user (``groups`` only when asked)."""
         resource = self.read_mapped(link, self.base_resource(link))
         if groups:
-            if not hasattr(link, "prefetched_groups"):
-                self.prefetch([link])
-            if link.prefetched_groups:
-                resource["groups"] = link.prefetched_groups
+            self.add_on_demand(link, resource)
         return resource
 
     # Writing ----------------------------------------------------------------------------

@@ -106,9 +106,18 @@ class Writer:
         else:
             objects = []
             for row in rows:
-                kwargs = {f.attname: v for f, v in zip(self.fields, row, strict=True)}
+                kwargs = {
+                    f.attname: self.value(f, v) for f, v in zip(self.fields, row, strict=True)
+                }
                 objects.append(self.model(**kwargs))
             self.model._default_manager.bulk_create(objects, batch_size=2000)
+
+    @staticmethod
+    def value(field: models.Field, value):
+        """A row value as the model takes it: JSON columns come as text (COPY's form)."""
+        if isinstance(field, models.JSONField) and isinstance(value, str):
+            return json.loads(value)
+        return value
 
 
 def next_pk(model: type[models.Model]) -> int:
