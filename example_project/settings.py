@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "scim_provider",
+    "scim_provider.selfservice",
     "example_project.organizations",
     "example_project.recipes",
 ]
@@ -65,6 +66,17 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Identity providers write in parallel (Okta: several requests at once). SQLite's default
+    # transactions read first and take the write lock later, and a transaction that then has
+    # to wait for it fails at once: "database is locked". IMMEDIATE takes the lock when the
+    # transaction begins, where waiting (up to "timeout" seconds) works; WAL lets reads go on
+    # meanwhile. (scim_provider.W006 warns without it.)
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}

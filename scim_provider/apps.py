@@ -8,5 +8,13 @@ class ScimProviderConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, roles  # noqa: F401  (register the system checks and receivers)
-        from .selfservice import groupmaps  # noqa: F401  (group mapping receivers)
+        from django.db.models.signals import post_delete
+
+        from . import checks  # noqa: F401  (registers the system checks)
+        from .counts import link_deleted
+        from .models import ScimGroup, ScimUser
+
+        for model in (ScimUser, ScimGroup):
+            post_delete.connect(
+                link_deleted, sender=model, dispatch_uid=f"scim_provider.counts.{model.__name__}"
+            )

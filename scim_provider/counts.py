@@ -18,18 +18,19 @@ turns this off: every page is counted.
 
 from __future__ import annotations
 
-import logging
+import contextlib
+from typing import TYPE_CHECKING
 
-from django.core.cache import caches
 from django.db import transaction
-from django.db.models.signals import post_delete
 
-from . import signals
 from .conf import scim_settings
-from .models import ScimGroup, ScimUser
+from .models import ScimGroup
 from .registry import GROUP, USER
+from .sharedcache import fail_open
 
-logger = logging.getLogger("scim_provider")
+if TYPE_CHECKING:  # pragma: no cover
+    from .adapters.base import ResourceAdapter
+    from .writes import Write
 
 #: Counts below this are never cached.
 CACHE_FROM = 10_000
@@ -40,79 +41,44 @@ def cache_key(resource: str, tenant_id: str) -> str:
     return f"{KEY_PREFIX}:{resource}:{tenant_id}"
 
 
-def _cache():
-    return caches[scim_settings.RATE_LIMIT_CACHE]
-
-
-def total(adapter, queryset) -> int:
+def total(adapter: ResourceAdapter, queryset) -> int:
     """The number of rows of ``queryset``, the adapter's unfiltered live links."""
     timeout = scim_settings.COUNT_CACHE_TIMEOUT
     if not timeout:
         return queryset.count()
     key = cache_key(adapter.resource, adapter.tenant_id)
-    try:
-        cached = _cache().get(key)
-    except Exception:  # the cache is down: count
-        logger.exception("SCIM count cache is not available")
-        cached = None
+    cached = fail_open("counts", lambda cache: cache.get(key), None)
     if isinstance(cached, int):
         return cached
     counted = queryset.count()
     if counted >= CACHE_FROM:
-        try:
-            _cache().add(key, counted, timeout)
-        except Exception:
-            logger.exception("SCIM count cache is not available")
+        fail_open("counts", lambda cache: cache.add(key, counted, timeout), False)
     return counted
 
 
 def _on_commit(resource: str, tenant_id: str, created: bool) -> None:
     key = cache_key(resource, tenant_id or "")
 
-    def apply() -> None:
-        try:
-            if created:
-                _cache().incr(key)
-            else:
-                _cache().delete(key)
-        except ValueError:  # not cached: nothing to keep up to date
-            pass
-        except Exception:
-            logger.exception("SCIM count cache is not available")
+    def change(cache) -> None:
+        if not created:
+            cache.delete(key)
+            return
+        with contextlib.suppress(ValueError):  # not cached: nothing to keep up to date
+            cache.incr(key)
 
-    transaction.on_commit(apply)
+    transaction.on_commit(lambda: fail_open("counts", change, None))
 
 
-def _user_provisioned(sender, adapter=None, **kwargs) -> None:
-    if adapter is not None:
-        _on_commit(USER, adapter.tenant_id, created=True)
+def apply(write: Write) -> None:
+    """Step of the write path: +1 for a provisioned resource, the entry dropped for a
+    deleted one, once the transaction has committed."""
+    if write.created or write.deleted:
+        _on_commit(write.adapter.resource, write.tenant_id, created=write.created)
 
 
-def _group_created(sender, adapter=None, **kwargs) -> None:
-    if adapter is not None:
-        _on_commit(GROUP, adapter.tenant_id, created=True)
-
-
-def _user_deleted(sender, adapter=None, **kwargs) -> None:
-    if adapter is not None:
-        _on_commit(USER, adapter.tenant_id, created=False)
-
-
-def _group_deleted(sender, adapter=None, **kwargs) -> None:
-    if adapter is not None:
-        _on_commit(GROUP, adapter.tenant_id, created=False)
-
-
-def _link_deleted(sender, instance=None, **kwargs) -> None:
-    """A link row deleted (a host user deleted, cascading): recount next time."""
+def link_deleted(sender, instance=None, **kwargs) -> None:
+    """A link row deleted outside the write path (a host user deleted, cascading):
+    recount next time. Connected in ``ScimProviderConfig.ready()``."""
     if instance is not None and instance.deleted_at is None:
         resource = GROUP if isinstance(instance, ScimGroup) else USER
         _on_commit(resource, instance.tenant_id, created=False)
-
-
-signals.user_provisioned.connect(_user_provisioned, dispatch_uid="scim_provider.counts.user")
-signals.group_created.connect(_group_created, dispatch_uid="scim_provider.counts.group")
-signals.user_deleted.connect(_user_deleted, dispatch_uid="scim_provider.counts.user_deleted")
-signals.group_deleted.connect(_group_deleted, dispatch_uid="scim_provider.counts.group_deleted")
-post_delete.connect(_link_deleted, sender=ScimUser, dispatch_uid="scim_provider.counts.u")
-post_delete.connect(_link_deleted, sender=ScimGroup, dispatch_uid="scim_provider.counts.g")

@@ -12,8 +12,14 @@ A ``Mapping`` joins one SCIM path of a normalized resource (see
 It reads and writes the host object through a model field (``"first_name"``), a field of a
 one-to-one related model (``"profile__location"``, the related row is created on first
 write) or a getter/setter pair. Attributes without a mapping are kept in ``ScimUser.attributes``
-as JSON. Writing follows allauth's ``user_field``: a string is cut to the field's
-``max_length``; a mapped field the model does not have is skipped at registration.
+as JSON. A value the host field cannot hold as it is (longer than ``max_length``, not a
+number for a numeric field) is a 400 ``invalidValue`` naming the attribute and the limit:
+nothing is ever cut. A mapped field the model does not have is skipped at registration.
+
+``HostRow`` saves a host object (and the one-to-one rows mappings write through) with
+``update_fields``: only the columns whose value changed during the request, so that a
+concurrent write of other columns (a login's ``last_login``, a password changed in the
+host's own pages) is never overwritten with a stale value.
 """
 
 from __future__ import annotations
@@ -24,10 +30,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 
+from .protocol import errors
 from .protocol.schemas import ResourceType
+from .protocol.values import json_copy
 
 _PATH = re.compile(
     r"^(?:(?P<urn>urn:[^\[\]]+):)?(?P<attribute>[A-Za-z$][\w$-]*)"
@@ -189,7 +197,7 @@ class Mapping:
         if target is None:
             return None
         value = getattr(target, self.model_field.attname)
-        # A blank string field is how ``_fit`` stores "unassigned" (RFC 7643 §2.5).
+        # A blank string field is how ``fit`` stores "unassigned" (RFC 7643 §2.5).
         return None if value == "" else value
 
     def write(self, obj: Any, value: Any, pending: dict[str, models.Model]) -> None:
@@ -214,7 +222,12 @@ class Mapping:
             setattr(obj, self.model_field.attname, value)
 
     def fit(self, value: Any) -> Any:
-        """A value the model field accepts: blanks for None where needed, cut to max_length."""
+        """The value the model field stores for ``value``: the field's blank for None.
+
+        A value the field cannot hold as it is raises a 400 ``invalidValue`` naming the
+        attribute and the limit: too long for ``max_length``, not convertible to the field's
+        type, out of the column's range. Nothing is cut or coerced lossily.
+        """
         model_field = self.model_field
         if value is None:
             if model_field.null:
@@ -226,9 +239,97 @@ class Mapping:
             return "" if isinstance(model_field, (models.CharField, models.TextField)) else None
         if isinstance(model_field, (models.CharField, models.TextField)):
             value = value if isinstance(value, str) else str(value)
-            if model_field.max_length:
-                value = value[: model_field.max_length]
-        return value
+            limit = model_field.max_length
+            if limit and len(value) > limit:
+                raise errors.InvalidValue(
+                    f"{self.path} is {len(value)} characters long; "
+                    f"at most {limit} can be stored."
+                )
+            return value
+        try:
+            converted = model_field.to_python(value)
+            for validator in _storage_validators(model_field):
+                validator(converted)
+        except ValidationError:
+            raise errors.InvalidValue(
+                f"{self.path} cannot be stored as a {model_field.get_internal_type()}: "
+                f"{str(value)[:40]!r}."
+            ) from None
+        return converted
+
+
+def _storage_validators(model_field: models.Field) -> list:
+    """The validators of ``model_field`` that say what the column can hold (numeric ranges,
+    digits), not what the host's forms accept (a username's characters)."""
+    from django.core import validators
+
+    kinds = (
+        validators.MinValueValidator,
+        validators.MaxValueValidator,
+        validators.DecimalValidator,
+    )
+    return [v for v in model_field.validators if isinstance(v, kinds)]
+
+
+class HostRow:
+    """A host object and the one-to-one related rows written with it, saved with only the
+    columns that changed since it was read (``update_fields``).
+
+    Taken before the request changes anything: ``HostRow(user, relations)`` remembers the
+    concrete field values of ``user`` and of its loaded related rows ``relations``. New
+    objects (``_state.adding``) are inserted whole.
+    """
+
+    def __init__(self, obj: models.Model, relations: tuple[str, ...] = ()) -> None:
+        self.obj = obj
+        self.before: dict[int, dict[str, Any]] = {}
+        if obj._state.adding:
+            return
+        self.before[id(obj)] = _values(obj)
+        for relation in relations:
+            related = _related(obj, relation)
+            if related is not None and not related._state.adding:
+                self.before[id(related)] = _values(related)
+
+    def save(self, related: dict[str, models.Model] | None = None) -> None:
+        """Save the object, then the related rows ``related`` (new ones after it)."""
+        self._save(self.obj)
+        for target in (related or {}).values():
+            self._save(target)
+
+    def changed(self, obj: models.Model) -> list[str]:
+        """Names of the concrete fields of ``obj`` whose value changed since it was read."""
+        before = self.before.get(id(obj))
+        if before is None:
+            return [f.name for f in obj._meta.concrete_fields if not f.primary_key]
+        after = _values(obj)
+        return [
+            f.name
+            for f in obj._meta.concrete_fields
+            if not f.primary_key and before[f.attname] != after[f.attname]
+        ]
+
+    def _save(self, obj: models.Model) -> None:
+        if obj._state.adding or id(obj) not in self.before:
+            obj.save()
+            return
+        fields = self.changed(obj)
+        if fields:
+            fields += [
+                f.name
+                for f in obj._meta.concrete_fields
+                if getattr(f, "auto_now", False) and f.name not in fields
+            ]
+            obj.save(update_fields=fields)
+
+
+def _values(obj: models.Model) -> dict[str, Any]:
+    """The concrete field values of ``obj`` (JSON containers copied: a setter may mutate them)."""
+    values = {}
+    for f in obj._meta.concrete_fields:
+        value = getattr(obj, f.attname)
+        values[f.attname] = json_copy(value) if isinstance(value, (dict, list)) else value
+    return values
 
 
 def _replace(mapping: Mapping, **changes: Any) -> Mapping:

@@ -2,21 +2,23 @@
 ``/Me`` and Bulk, so that each write has one code path.
 
 Each function takes the adapter of the resource type (tenant-scoped) and the request's
-body, checks ``If-Match`` (``version`` in Bulk) on the locked row, and returns the link
-row written. They raise ``ScimError``; the caller runs them in a transaction.
+body, locks the link (with its host row), checks ``If-Match`` (``version`` in Bulk) on the
+locked row, computes the ``Change`` once with the protocol core and hands it to
+``scim_provider.writes``. They raise ``ScimError``; the caller runs them in a transaction.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .adapters.users import changed_paths
+from . import writes
+from .adapters.base import ResourceAdapter
 from .conf import scim_settings
 from .protocol import errors
+from .protocol.changes import Change
 from .protocol.patch import MultiValueDelta, apply_patch
 from .protocol.serialize import etag
 from .protocol.validate import Leniency, validate_resource
-from .registry import GROUP
 
 
 def etag_matches(header: str, value: str) -> bool:
@@ -33,11 +35,13 @@ def leniency() -> Leniency:
     return Leniency.STRICT if scim_settings.LENIENCY == "strict" else Leniency.LENIENT
 
 
-def validate(adapter, body: Any, existing: dict[str, Any] | None = None) -> dict[str, Any]:
+def validate(
+    adapter: ResourceAdapter, body: Any, existing: dict[str, Any] | None = None
+) -> dict[str, Any]:
     return validate_resource(body, adapter.resource_type, leniency=leniency(), existing=existing)
 
 
-def locked(adapter, scim_id: str, if_match: str | None = None):
+def locked(adapter: ResourceAdapter, scim_id: str, if_match: str | None = None):
     """The link, locked for this transaction, after the ``If-Match`` precondition (412)."""
     link = adapter.get_link(scim_id, for_update=True)
     if if_match and not etag_matches(if_match, etag(str(link.version))):
@@ -45,45 +49,48 @@ def locked(adapter, scim_id: str, if_match: str | None = None):
     return link
 
 
-def create(adapter, body: Any):
+def whole(
+    adapter: ResourceAdapter, current: dict[str, Any] | None, resource: dict[str, Any]
+) -> Change:
+    """The change to the whole ``resource`` (POST, PUT): its delta attribute, if any, is
+    replaced by what the body holds (nothing: emptied)."""
+    name = adapter.delta_attribute
+    delta = MultiValueDelta(replaced=resource.pop(name, None) or []) if name else None
+    return Change.between(current, resource, adapter.resource_type, delta=delta, delta_name=name)
+
+
+def create(adapter: ResourceAdapter, body: Any):
     """POST: provision a new resource."""
-    return adapter.create(validate(adapter, body))
+    return writes.create(adapter, whole(adapter, None, validate(adapter, body)))
 
 
-def replace(adapter, scim_id: str, body: Any, *, if_match: str | None = None):
+def replace(adapter: ResourceAdapter, scim_id: str, body: Any, *, if_match: str | None = None):
     """PUT: replace the resource's attributes (a group's members by difference)."""
     link = locked(adapter, scim_id, if_match)
-    if adapter.resource == GROUP:
-        current = adapter.to_resource(link, members=False)
-        resource = validate(adapter, body, current)
-        members = MultiValueDelta(replaced=resource.pop("members", []))
-        changed = changed_paths(current, resource) | {"members"}
-        return adapter.update(link, resource, current, members, changed)
     current = adapter.to_resource(link)
-    return adapter.update(link, validate(adapter, body, current), current)
+    change = whole(adapter, current, validate(adapter, body, current))
+    return writes.update(adapter, link, change)
 
 
-def patch(adapter, scim_id: str, body: Any, *, if_match: str | None = None):
-    """PATCH: apply the operations (a group's members as deltas, never loaded)."""
+def patch(adapter: ResourceAdapter, scim_id: str, body: Any, *, if_match: str | None = None):
+    """PATCH: apply the operations (a delta attribute as deltas, never loaded)."""
     link = locked(adapter, scim_id, if_match)
-    is_group = adapter.resource == GROUP
-    current = adapter.to_resource(link, members=False) if is_group else adapter.to_resource(link)
+    current = adapter.to_resource(link)
+    name = adapter.delta_attribute
     result = apply_patch(
         current,
         body,
         adapter.resource_type,
-        delta_attributes=frozenset({"members"}) if is_group else frozenset(),
+        delta_attributes=frozenset({name}) if name else frozenset(),
         max_operations=scim_settings.MAX_PATCH_OPERATIONS,
     )
     resource = validate_resource(
         result.resource, adapter.resource_type, leniency=Leniency.LENIENT, existing=current
     )
-    if is_group:
-        adapter.update(link, resource, current, result.deltas.get("members"), result.changed)
-        return link
-    return adapter.update(link, resource, current)
+    change = Change(resource, current, frozenset(result.changed), result.deltas.get(name))
+    return writes.update(adapter, link, change)
 
 
-def delete(adapter, scim_id: str, *, if_match: str | None = None) -> None:
+def delete(adapter: ResourceAdapter, scim_id: str, *, if_match: str | None = None) -> None:
     """DELETE: deactivate or delete, as the adapter's settings say."""
-    adapter.delete(locked(adapter, scim_id, if_match))
+    writes.delete(adapter, locked(adapter, scim_id, if_match))

@@ -26,10 +26,15 @@ groups carries in a group extension attribute. Both are one declarative entry of
     ]
 
 ``target`` is a User attribute of the registry (so it is validated, served and stored like
-any other, on a host field or as JSON). A mapping is re-evaluated for the users concerned
-whenever memberships change (``members_added``/``members_removed``, group deletion), when
-a group's name or role attribute changes, and when a user is provisioned or the identity
-provider writes the attribute itself.
+any other, on a host field or as JSON). Roles are derived state of the write path
+(``scim_provider.writes``), never written by a signal receiver:
+
+* when the identity provider writes a user (POST, or PUT/PATCH of a role attribute),
+  ``fold`` gives the user's role attributes their final value *before* the user is written,
+  so that the user row is written once;
+* when memberships change (members added or removed, a group deleted) or a group's name or
+  role attribute changes, ``apply`` recomputes the roles of the users concerned after the
+  group's write: each of their rows is written once.
 
 The value the identity provider writes on the user (Okta sends ``OrganizationRole`` as a
 user attribute too) is remembered as the user's *direct* role, apart from the computed one:
@@ -39,34 +44,35 @@ With neither, the user gets ``default`` (None: the attribute is cleared).
 
 Cost: one query reads the memberships of the users concerned; when ``target`` maps to a
 field of the user (or of a one-to-one profile), one query reads the current values and one
-``UPDATE`` per distinct new value writes them, whatever the number of users. Targets kept
-as JSON or behind accessors are written user by user through the adapter.
+``UPDATE`` per distinct new value writes them, whatever the number of users, and one more
+bumps their links' version. Targets kept as JSON or behind accessors are written user by
+user through the adapter, once each.
 """
 
 from __future__ import annotations
 
-import copy
 from collections import defaultdict
-from collections.abc import Iterable
-from contextvars import ContextVar
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import F
-from django.dispatch import receiver
 from django.utils import timezone
 
 from . import signals
 from .conf import scim_settings
 from .mapping import Mapping, ResourcePath, get_value, set_value
 from .models import ScimMembership, ScimUser
+from .protocol.changes import Change
+from .protocol.values import json_copy
 from .registry import GROUP, USER, registry
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .adapters.users import UserAdapter
+    from .writes import Write
 
 CHUNK = 5000
 DIRECT = "_direct"  # key of the link's JSON holding the roles the IdP set on the user
-
-# Set while roles are being written, so that the writes are not taken for the IdP's.
-_writing = ContextVar("scim_provider_roles_writing", default=False)
 
 
 @dataclass(frozen=True, eq=False)
@@ -142,12 +148,11 @@ def role_mappings() -> tuple[RoleMapping, ...]:
     return tuple(RoleMapping.from_setting(entry) for entry in scim_settings.ROLE_MAPPINGS)
 
 
-def recompute_roles(tenant_id: str, user_ids: Iterable[int], *, adapter=None) -> None:
-    """Re-evaluate every role mapping for the host users ``user_ids`` of ``tenant_id``."""
-    mappings = role_mappings()
-    ids = sorted(set(user_ids))
-    if not mappings or not ids:
-        return
+def _sources(
+    tenant_id: str, ids: list[int], mappings: tuple[RoleMapping, ...]
+) -> tuple[list[dict[int, set[str]]], dict[int, dict[str, Any]]]:
+    """For the host users ``ids`` of ``tenant_id``: the roles each mapping's groups grant
+    them, and the direct roles recorded on their links (linked users only)."""
     granted: list[dict[int, set[str]]] = [defaultdict(set) for _ in mappings]
     direct: dict[int, dict[str, Any]] = {}
     for start in range(0, len(ids), CHUNK):
@@ -163,40 +168,50 @@ def recompute_roles(tenant_id: str, user_ids: Iterable[int], *, adapter=None) ->
         for user_id, display_name, attributes in rows:
             for index, mapping in enumerate(mappings):
                 granted[index][user_id] |= mapping.granted_by(display_name, attributes or {})
-    if adapter is None:
-        from .adapters import get_user_adapter
-
-        adapter = get_user_adapter(tenant_id)
-    token = _writing.set(True)
-    try:
-        for mapping, by_user in zip(mappings, granted, strict=True):
-            values = {
-                uid: mapping.value(by_user.get(uid, set()), direct.get(uid, {}).get(mapping.target))
-                for uid in ids
-                if uid in direct  # users linked in this tenant
-            }
-            write_roles(adapter, mapping, values)
-    finally:
-        _writing.reset(token)
+    return granted, direct
 
 
-def write_roles(adapter, role_mapping: RoleMapping, values: dict[int, Any]) -> None:
-    """Write ``values`` ({host user pk: value}) to ``role_mapping.target``."""
-    if not values:
+def send_now(signal, adapter, **kwargs) -> None:
+    signal.send(sender=type(adapter), adapter=adapter, **kwargs)
+
+
+def recompute_roles(
+    tenant_id: str, user_ids: Iterable[int], *, notify: Callable[..., None] = send_now
+) -> None:
+    """Re-evaluate every role mapping for the host users ``user_ids`` of ``tenant_id`` and
+    write the values that changed (``notify`` receives ``roles_changed``)."""
+    mappings = role_mappings()
+    ids = sorted(set(user_ids))
+    if not mappings or not ids:
         return
+    granted, direct = _sources(tenant_id, ids, mappings)
+    from .adapters import get_user_adapter
+
+    adapter = get_user_adapter(tenant_id)
+    for mapping, by_user in zip(mappings, granted, strict=True):
+        values = {
+            uid: mapping.value(by_user.get(uid, set()), direct.get(uid, {}).get(mapping.target))
+            for uid in ids
+            if uid in direct  # users linked in this tenant
+        }
+        changed = write_roles(adapter, mapping, values)
+        if changed:
+            notify(signals.roles_changed, adapter, target=mapping.target, values=changed)
+
+
+def write_roles(adapter: UserAdapter, role_mapping: RoleMapping, values: dict[int, Any]) -> dict:
+    """Write ``values`` ({host user pk: value}) to ``role_mapping.target``; return those
+    that changed."""
+    if not values:
+        return {}
     path = ResourcePath.parse(role_mapping.target, adapter.resource_type)
     field_mapping = next((m for m in adapter.mappings if m.path == path), None)
     if field_mapping is not None and field_mapping.field and not role_mapping.multiple:
-        changed = _bulk_write(adapter, field_mapping, values)
-    else:
-        changed = _write_each(adapter, path, values)
-    if changed:
-        signals.roles_changed.send(
-            sender=type(adapter), adapter=adapter, target=role_mapping.target, values=changed
-        )
+        return _bulk_write(adapter, field_mapping, values)
+    return _write_each(adapter, path, values)
 
 
-def _bulk_write(adapter, mapping: Mapping, values: dict[int, Any]) -> dict[int, Any]:
+def _bulk_write(adapter: UserAdapter, mapping: Mapping, values: dict[int, Any]) -> dict[int, Any]:
     """Field-mapped targets: one read, then one UPDATE per distinct value."""
     user_model = adapter.model
     if mapping.relation:
@@ -230,69 +245,78 @@ def _bulk_write(adapter, mapping: Mapping, values: dict[int, Any]) -> dict[int, 
     return changed
 
 
-def _write_each(adapter, path: ResourcePath, values: dict[int, Any]) -> dict[int, Any]:
-    """Other targets: through the adapter, user by user (signals included)."""
+def _write_each(adapter: UserAdapter, path: ResourcePath, values: dict[int, Any]) -> dict[int, Any]:
+    """Other targets: through the adapter's write, user by user (locked, each row once)."""
+    from .writes import Write
+
     changed = {}
-    links = adapter.with_related(adapter.get_queryset())
-    for link in links.filter(user_id__in=list(values)):
+    links = adapter.locked(adapter.get_queryset(), True).filter(user_id__in=list(values))
+    for link in links.order_by("pk"):
         current = adapter.to_resource(link)
         if get_value(current, path) == values[link.user_id]:
             continue
-        resource = copy.deepcopy(current)
+        resource = json_copy(current)
         set_value(resource, path, values[link.user_id])
-        adapter.update(link, resource, current)
+        change = Change.between(current, resource, adapter.resource_type)
+        adapter.update(Write(adapter, change, link))
         changed[link.user_id] = values[link.user_id]
     return changed
 
 
-# Triggers -------------------------------------------------------------------------------
+# Steps of the write path (scim_provider.writes) --------------------------------------------
 
 
-@receiver(signals.members_added)
-@receiver(signals.members_removed)
-def _members_changed(sender, adapter, group, user_ids, **kwargs) -> None:
-    recompute_roles(adapter.tenant_id, user_ids)
+def fold(write: Write) -> None:
+    """Before a user is written by the identity provider: record the role attributes it set
+    as the user's direct roles, and write their final value (with the user's groups) in
+    the same write. Any other write is left alone."""
+    adapter = write.adapter
+    change = write.change
+    if adapter.resource != USER or change is None:
+        return
+    mappings = [m for m in role_mappings() if change.created or change.touches(m.target)]
+    if not mappings:
+        return
+    link = write.link
+    recorded = dict((link.attributes or {}).get(DIRECT) or {}) if link is not None else {}
+    granted: list[dict[int, set[str]]] = [{} for _ in mappings]
+    if link is not None and link.pk:
+        granted, _direct = _sources(adapter.tenant_id, [link.user_id], tuple(mappings))
+    user_id = link.user_id if link is not None else None
+    resource = json_copy(change.resource)
+    for mapping, by_user in zip(mappings, granted, strict=True):
+        path = ResourcePath.parse(mapping.target, adapter.resource_type)
+        direct = get_value(change.resource, path)
+        recorded[mapping.target] = direct
+        set_value(resource, path, mapping.value(by_user.get(user_id, set()), direct))
+    write.private[DIRECT] = recorded
+    write.change = Change.between(change.current, resource, adapter.resource_type)
 
 
-@receiver(signals.group_updated)
-def _group_changed(sender, adapter, group, changed, **kwargs) -> None:
-    if any(mapping.depends_on(set(changed)) for mapping in role_mappings()):
-        members = ScimMembership.objects.filter(group=group).values_list("user__user_id", flat=True)
-        recompute_roles(adapter.tenant_id, list(members))
-
-
-@receiver(signals.user_provisioned)
-@receiver(signals.user_updated)
-def _user_written(sender, adapter, user, link, resource, changed=None, **kwargs) -> None:
-    """The identity provider wrote a user: remember the roles it set, then recompute."""
+def apply(write: Write) -> None:
+    """After a write: recompute the roles of the users whose groups changed (members added
+    or removed; every member of a group whose name or role attribute changed)."""
     mappings = role_mappings()
-    if not mappings or _writing.get():
+    if not mappings:
         return
-    targets = [m.target for m in mappings]
-    if changed is not None and not any(
-        target.lower() == path.lower() or target.lower().startswith(path.lower() + ".")
-        for path in changed
-        for target in targets
+    users: set[int] = set()
+    for change in write.members:
+        users.update(change.added)
+        users.update(change.removed)
+    adapter, change = write.adapter, write.change
+    if (
+        adapter.resource == GROUP
+        and change is not None
+        and not change.created
+        and any(mapping.depends_on(set(change.changed)) for mapping in mappings)
     ):
-        return
-    recorded = dict((link.attributes or {}).get(DIRECT) or {})
-    for target in targets:
-        recorded[target] = get_value(resource, ResourcePath.parse(target, adapter.resource_type))
-    link.attributes = {**(link.attributes or {}), DIRECT: recorded}
-    ScimUser.objects.filter(pk=link.pk).update(attributes=link.attributes)
-    recompute_roles(adapter.tenant_id, [user.pk], adapter=adapter)
-    _refresh(adapter, link)
+        members = ScimMembership.objects.filter(group=write.link).values_list(
+            "user__user_id", flat=True
+        )
+        users.update(members)
+    if adapter.resource == USER and write.link is not None:
+        users.discard(write.link.user_id)  # its own write holds its roles (``fold``)
+    recompute_roles(write.tenant_id, users, notify=write.notify)
 
 
-def _refresh(adapter, link: ScimUser) -> None:
-    """Reload ``link``'s user so that the response shows the roles just written."""
-    fresh = adapter.with_related(adapter.get_queryset()).get(pk=link.pk)
-    link.user = fresh.user
-    link.attributes, link.version, link.updated_at = (
-        fresh.attributes,
-        fresh.version,
-        fresh.updated_at,
-    )
-
-
-__all__ = ["RoleMapping", "USER", "recompute_roles", "role_mappings", "write_roles"]
+__all__ = ["RoleMapping", "USER", "fold", "recompute_roles", "role_mappings", "write_roles"]

@@ -30,6 +30,7 @@ from .models import (
     get_token_model,
     tenant_key,
 )
+from .protocol.errors import ScimError
 
 
 class TokenNotFound(LookupError):
@@ -220,7 +221,11 @@ def link_existing_users(
         links = []
         for user in users:
             link = ScimUser(user=user, tenant_id=tenant_id)
-            adapter.fill_link(link, adapter.to_resource(link))
+            try:
+                adapter.fill_link(link, adapter.to_resource(link))
+            except ScimError:  # a value too long for the link's columns
+                result.skipped.append(user.get_username())
+                continue
             if not link.user_name_key or link.user_name_key in taken:
                 result.skipped.append(user.get_username())
                 continue

@@ -251,7 +251,7 @@ class ResourceView(ScimView):
 
     def render(self, adapter, link, selection: Selection) -> dict:
         wanted = selection.wants(adapter.on_demand)
-        resource = adapter.to_resource(link, **{adapter.on_demand: wanted})
+        resource = adapter.to_resource(link, on_demand=wanted)
         return serialize(
             resource,
             adapter.resource_type,

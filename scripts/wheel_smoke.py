@@ -60,6 +60,7 @@ def main() -> None:
             "django.contrib.messages",
             "rest_framework",
             "scim_provider",
+            "scim_provider.selfservice",
         ],
         MIDDLEWARE=[
             "django.contrib.sessions.middleware.SessionMiddleware",

@@ -1,5 +1,9 @@
 """Settings for the test suite: SQLite by default, PostgreSQL when DATABASE_URL is set."""
 
+import os
+import tempfile
+from pathlib import Path
+
 import environ
 
 env = environ.Env()
@@ -20,6 +24,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "rest_framework",
     "scim_provider",
+    "scim_provider.selfservice",
     "tests.testapp",
 ]
 
@@ -51,8 +56,26 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL", default="sqlite://:memory:")}
+DATABASES = {"default": env.db("DATABASE_URL", default="sqlite:///scim_tests.sqlite3")}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # As the example project: IMMEDIATE transactions wait for the write lock instead of
+    # failing ("database is locked"). The test database is a file, so that a live server's
+    # threads have connections of their own, as in production (tests/concurrency).
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;",
+    }
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"scim_provider_tests_{os.getpid()}.sqlite3")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # A cache that is down (tests/testapp/hosts.py): SCIM must answer without it.
+    "down": {"BACKEND": "tests.testapp.hosts.BrokenCache"},
+}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -28,14 +28,17 @@ from django.utils import timezone
 from .. import signals
 from ..compiled import CompiledQuery
 from ..conf import scim_settings
-from ..mapping import get_value
+from ..mapping import HostRow, get_value
 from ..models import ScimGroup, ScimMembership, ScimUser
 from ..protocol import errors
 from ..protocol.patch import MultiValueDelta
 from ..protocol.schemas import Attribute, Schema
 from ..query import Column
 from ..registry import GROUP, USER
-from .base import BaseAdapter, json_column, uniqueness_guard
+from .base import BaseAdapter, integrity_guard, json_column
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..writes import Write
 
 MEMBERS_CHUNK_SIZE = 5000
 
@@ -104,6 +107,9 @@ class GroupAdapter(BaseAdapter):
     link_model = ScimGroup
     unstored = ("externalId", "displayName", "members")
     on_demand = "members"
+    delta_attribute = "members"
+    link_columns = {"external_id": "externalId", "display_name": "displayName"}
+    key_columns = {"display_name_key": "displayName"}
 
     @property
     def model(self) -> type[models.Model] | None:
@@ -139,8 +145,8 @@ class GroupAdapter(BaseAdapter):
         """Load the members of ``links`` in one query (for list pages and GET).
 
         With ``limit`` (one group), load nothing and return False when it has more members.
-        Soft-deleted users keep their memberships (a re-provisioned user gets them back)
-        but are not listed: a member whose ``$ref`` answers 404 would mislead clients.
+        Soft-deleted users are not listed (they left their groups when deleted): a member
+        whose ``$ref`` answers 404 would mislead clients.
         """
         by_group: dict[int, list[dict[str, Any]]] = {link.pk: [] for link in links}
         rows = members_of(limit, list(by_group))
@@ -157,38 +163,41 @@ class GroupAdapter(BaseAdapter):
         compare what they sent with what they read back."""
         return {"value": str(scim_id), **self.ref(USER, scim_id), "type": "User"}
 
-    def to_resource(self, link: ScimGroup, *, members: bool = True) -> dict[str, Any]:
+    def read(self, link: ScimGroup) -> dict[str, Any]:
         resource = self.base_resource(link)
         resource["displayName"] = link.display_name
-        if members:
-            self.add_on_demand(link, resource)
         return resource
 
-    # Writing ----------------------------------------------------------------------------
+    # The mirrored host group ------------------------------------------------------------
 
     def host_display_name(self, display_name: str) -> str:
         """The name of the mirrored host group: tenants share the host table, so they
         get their id as a prefix to keep names unique."""
         return f"{self.tenant_id}: {display_name}" if self.tenant_id else display_name
 
+    def host_group(self, link: ScimGroup, *, for_update: bool = False) -> models.Model | None:
+        """The host group ``link`` mirrors (locked with ``for_update``), if any."""
+        model = self.model
+        if model is None or not link.host_group_id:
+            return None
+        rows = model._default_manager.filter(pk=_host_pk(model, link.host_group_id))
+        return (rows.select_for_update() if for_update else rows).first()
+
     def save_host_group(self, link: ScimGroup, resource: dict[str, Any]) -> models.Model | None:
-        """Create or update the mirrored host group; None when ``GROUP_MODEL`` is None."""
+        """Create or update (the changed columns of) the mirrored host group; None when
+        ``GROUP_MODEL`` is None. Sets ``link.host_group_id``; the link is saved after."""
         model = self.model
         if model is None:
             return None
-        host = None
-        if link.host_group_id:
-            host = model._default_manager.filter(pk=link.host_group_id).first()
-        if host is None:
-            host = model()
+        host = self.host_group(link, for_update=True) or model()
+        row = HostRow(host, tuple({m.relation for m in self.mappings if m.relation}))
         pending = self.write_host_group(host, resource)
         if host.pk is None:
             orphan = self.orphaned_host_group(host)
             if orphan is not None:
+                row = HostRow(orphan)
                 host, pending = orphan, self.write_host_group(orphan, resource)
-        host.save()
-        for related in pending.values():
-            related.save()
+        row.save(pending)
         link.host_group_id = str(host.pk)
         return host
 
@@ -237,64 +246,83 @@ class GroupAdapter(BaseAdapter):
         }
         return candidate if owners == {(self.tenant_id, True)} else None
 
-    def create(self, resource: dict[str, Any]) -> ScimGroup:
-        members = self.resolve_members(_values(resource.get("members")), strict=True)
+    def retire_host_group(self, host: models.Model, *, hard: bool) -> None:
+        """What becomes of the mirrored host group when its SCIM group is deleted: deleted
+        with ``GROUP_DELETE_MODE="delete"``, else kept, emptied of its members (override
+        to archive it, e.g. set ``team.archived = True`` and save that field)."""
+        if hard:
+            host.delete()
+
+    def host_membership(self) -> HostMembership | None:
+        model = self.model
+        return HostMembership.find(model) if model is not None else None
+
+    def mirror_members(self, link: ScimGroup, added: list[int], removed: list[int]) -> None:
+        """Give the mirrored host group the same member changes (host user pks): one
+        statement per change and chunk of ids, whatever the group's size."""
+        host = self.host_membership()
+        if host is None or not link.host_group_id:
+            return
+        group_pk = _host_pk(self.model, link.host_group_id)
+        for chunk in chunks(removed):
+            _delete_rows(host.table, host.group_column, group_pk, host.user_column, chunk)
+        user_model = get_user_model()
+        for chunk in chunks(added):
+            _insert_missing(
+                host.table,
+                (host.group_column, group_pk),
+                (host.user_column, user_model._meta.pk.column, user_model._meta.db_table, chunk),
+            )
+
+    # Writes (from scim_provider.writes) -------------------------------------------------
+
+    def create(self, write: Write) -> None:
+        change = write.change
+        resource = change.resource
+        wanted = _values(change.delta.replaced if change.delta else None)
+        members = self.resolve_members(wanted, strict=True)
         link = ScimGroup(tenant_id=self.tenant_id)
-        self.fill_link(link, resource)
-        with uniqueness_guard():
+        self.fill_link(link, resource, write.private)
+        with integrity_guard(self):
             self.save_host_group(link, resource)
             link.save(force_insert=True)
-        signals.group_created.send(sender=type(self), adapter=self, group=link, resource=resource)
-        self.add_members(link, members)
-        return link
+        write.link, write.created = link, True
+        write.notify(signals.group_created, group=link, resource=resource)
+        self.add_members(write, members)
 
-    def update(
-        self,
-        link: ScimGroup,
-        resource: dict[str, Any],
-        current: dict[str, Any],
-        delta: MultiValueDelta | None,
-        changed: set[str],
-    ) -> ScimGroup:
-        """Write ``resource`` (without members) and apply the member ``delta``."""
-        if delta is not None:
-            self.apply_members(link, delta)
-        attributes_changed = changed - {"members"}
+    def update(self, write: Write) -> None:
+        """Write the attributes that changed and apply the member delta."""
+        link, change = write.link, write.change
+        if change.delta is not None:
+            self.apply_members(write, change.delta)
+        attributes_changed = set(change.changed) - {"members"}
         if attributes_changed:
-            self.fill_link(link, resource)
-            with uniqueness_guard():
+            self.fill_link(link, change.resource, write.private)
+            with integrity_guard(self):
                 if "displayName" in attributes_changed or any(
                     str(m.path) in attributes_changed for m in self.mappings
                 ):
-                    self.save_host_group(link, resource)
+                    self.save_host_group(link, change.resource)
                 link.save()
-            signals.group_updated.send(
-                sender=type(self),
-                adapter=self,
+            write.notify(
+                signals.group_updated,
                 group=link,
-                resource=resource,
+                resource=change.resource,
                 changed=attributes_changed,
             )
-        elif changed:
+        elif write.members:
             link.updated_at = timezone.now()
             link.version += 1
             ScimGroup.objects.filter(pk=link.pk).update(
                 updated_at=link.updated_at, version=link.version
             )
-        return link
 
-    def fill_link(self, link: ScimGroup, resource: dict[str, Any]) -> None:
-        super().fill_link(link, resource)
-        link.display_name = (resource.get("displayName") or "")[:255]
-        link.display_name_key = link.display_name.lower()
-
-    def delete(self, link: ScimGroup) -> None:
+    def delete(self, write: Write) -> None:
         """DELETE: unassign every member; soft-delete (default) or delete the group."""
+        link = write.link
         hard = scim_settings.GROUP_DELETE_MODE == "delete"
-        self.apply_members(link, MultiValueDelta(cleared=True))
-        host = None
-        if link.host_group_id and self.model is not None:
-            host = self.model._default_manager.filter(pk=link.host_group_id).first()
+        self.apply_members(write, MultiValueDelta(cleared=True))
+        host = self.host_group(link, for_update=True)
         if host is not None:
             self.retire_host_group(host, hard=hard)
         if hard:
@@ -302,16 +330,17 @@ class GroupAdapter(BaseAdapter):
         else:
             link.deleted_at = timezone.now()
             link.save(update_fields=["deleted_at"])
-        signals.group_deleted.send(
-            sender=type(self), adapter=self, group=link, host_group=host, hard=hard
-        )
+        write.hard = hard
+        write.notify(signals.group_deleted, group=link, host_group=host, hard=hard)
 
-    def retire_host_group(self, host: models.Model, *, hard: bool) -> None:
-        """What becomes of the mirrored host group when its SCIM group is deleted: deleted
-        with ``GROUP_DELETE_MODE="delete"``, else kept, emptied of its members (override
-        to archive it, e.g. set ``team.archived = True``)."""
-        if hard:
-            host.delete()
+    def link_values(self, resource: dict[str, Any]) -> dict[str, str]:
+        return {**super().link_values(resource), "display_name": resource.get("displayName") or ""}
+
+    def fill_link(
+        self, link: ScimGroup, resource: dict[str, Any], private: dict[str, Any] | None = None
+    ) -> None:
+        super().fill_link(link, resource, private)
+        link.display_name_key = link.display_name.lower()
 
     # Members ----------------------------------------------------------------------------
 
@@ -359,12 +388,14 @@ class GroupAdapter(BaseAdapter):
         rows = ScimMembership.objects.filter(group=link).values_list("user_id", "user__user_id")
         return dict(rows)
 
-    def apply_members(self, link: ScimGroup, delta: MultiValueDelta) -> None:
-        """Apply a PATCH/PUT member change with a constant number of queries.
+    def apply_members(self, write: Write, delta: MultiValueDelta) -> None:
+        """Apply a PATCH/PUT member change to ``write.link`` with a constant number of
+        queries.
 
         Unknown member ids are refused (400) or skipped, as ``UNKNOWN_MEMBERS`` says. The
         ids removed and added by one request are looked up together, in one query.
         """
+        link = write.link
         strict = scim_settings.UNKNOWN_MEMBERS == "reject"
         if delta.replaced is not None or delta.cleared:
             # ``cleared`` then ``added``: "remove all, then add these" is a replacement.
@@ -373,25 +404,28 @@ class GroupAdapter(BaseAdapter):
             current = self.current_members(link)
             removed = {pk: current[pk] for pk in current.keys() - target.keys()}
             added = {pk: target[pk] for pk in target.keys() - current.keys()}
-            self.remove_members(link, removed)
-            self.add_members(link, added)
+            self.remove_members(write, removed)
+            self.add_members(write, added)
             return
         removed_values, added_values = sorted(delta.removed), _values(delta.added)
         if not removed_values and not added_values:
             return
         found = self.lookup_members([*removed_values, *added_values])
         added = self.pick_members(found, added_values, strict=strict)
-        self.remove_members(link, self.pick_members(found, removed_values, strict=False))
-        self.add_members(link, added)
+        self.remove_members(write, self.pick_members(found, removed_values, strict=False))
+        self.add_members(write, added)
 
-    def add_members(self, link: ScimGroup, members: dict[int, int]) -> None:
-        """Add ``members`` ({link pk: user pk}); existing memberships are left alone.
+    def add_members(self, write: Write, members: dict[int, int]) -> None:
+        """Add ``members`` ({link pk: user pk}) to ``write.link``; existing memberships are
+        left alone.
 
-        ``members_added`` names the users that were not members yet (on PostgreSQL and
-        SQLite, through ``RETURNING``: no extra query; elsewhere, all of ``members``).
+        The change recorded (and ``members_added``) names the users that were not members
+        yet (on PostgreSQL and SQLite, through ``RETURNING``: no extra query; elsewhere, all
+        of ``members``): the host-group mirror ensures its rows for all of them.
         """
         if not members:
             return
+        link = write.link
         inserted: set[int] | None = set()
         for chunk in chunks(sorted(members)):
             rows = _insert_missing(
@@ -401,57 +435,34 @@ class GroupAdapter(BaseAdapter):
                 extra=("created_at", connection.ops.adapt_datetimefield_value(timezone.now())),
             )
             inserted = None if rows is None or inserted is None else inserted | set(rows)
-        # The host rows of every member are ensured, new or not: the mirror converges.
-        host = self.host_membership()
-        if host is not None and link.host_group_id:
-            user_model = get_user_model()
-            for chunk in chunks(sorted(set(members.values()))):
-                _insert_missing(
-                    host.table,
-                    (host.group_column, _host_pk(self.model, link.host_group_id)),
-                    (
-                        host.user_column,
-                        user_model._meta.pk.column,
-                        user_model._meta.db_table,
-                        chunk,
-                    ),
-                )
         added = members if inserted is None else {pk: members[pk] for pk in inserted}
-        if added:
-            signals.members_added.send(
-                sender=type(self), adapter=self, group=link, user_ids=sorted(set(added.values()))
-            )
+        # The host rows of every member are ensured, new or not: the mirror converges.
+        write.members_changed(
+            self,
+            link,
+            added=sorted(set(added.values())),
+            mirror_added=sorted(set(members.values())),
+        )
 
-    def remove_members(self, link: ScimGroup, members: dict[int, int]) -> None:
-        """Remove ``members`` ({link pk: user pk}); ``members_removed`` names those that were
-        members (as ``add_members`` does)."""
+    def remove_members(self, write: Write, members: dict[int, int]) -> None:
+        """Remove ``members`` ({link pk: user pk}) from ``write.link``; the change recorded
+        names those that were members (as ``add_members`` does)."""
         if not members:
             return
+        link = write.link
         deleted: set[int] | None = set()
         for chunk in chunks(sorted(members)):
             rows = _delete_rows(
                 ScimMembership._meta.db_table, "group_id", link.pk, "user_id", chunk
             )
             deleted = None if rows is None or deleted is None else deleted | set(rows)
-        host = self.host_membership()
-        if host is not None and link.host_group_id:
-            for chunk in chunks(sorted(set(members.values()))):
-                _delete_rows(
-                    host.table,
-                    host.group_column,
-                    _host_pk(self.model, link.host_group_id),
-                    host.user_column,
-                    chunk,
-                )
         removed = members if deleted is None else {pk: members[pk] for pk in deleted}
-        if removed:
-            signals.members_removed.send(
-                sender=type(self), adapter=self, group=link, user_ids=sorted(set(removed.values()))
-            )
-
-    def host_membership(self) -> HostMembership | None:
-        model = self.model
-        return HostMembership.find(model) if model is not None else None
+        write.members_changed(
+            self,
+            link,
+            removed=sorted(set(removed.values())),
+            mirror_removed=sorted(set(members.values())),
+        )
 
 
 def _values(elements: Any) -> list[str]:

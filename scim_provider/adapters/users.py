@@ -1,4 +1,4 @@
-"""Adapters: the only place where SCIM resources become writes to the host's models.
+"""Users: SCIM Users (RFC 7643 §4.1) on the host's own user model.
 
 ``UserAdapter`` turns normalized SCIM resources (from ``protocol.validate`` and
 ``protocol.patch``) into the host's user objects and back, through the mappings of the
@@ -9,19 +9,25 @@ decision (allauth-style); point ``SCIM_PROVIDER["USER_ADAPTER"]`` at a subclass:
         def get_user_queryset(self):
             return super().get_user_queryset().filter(organization_id=self.tenant_id)
 
-        def save_user(self, user, resource, *, created):
-            if created:
-                user.organization_id = self.tenant_id
-            super().save_user(user, resource, created=created)
+        def new_user(self, resource):
+            user = super().new_user(resource)
+            user.organization_id = self.tenant_id
+            return user
 
 An adapter is made per request for the token's tenant (``tenant_id``, '' for none):
 everything it reads and writes is confined to that tenant.
+
+Writes come from ``scim_provider.writes`` (``create``, ``update``, ``delete`` with a
+``Write``), with the link and the host user locked together. The host user is saved with
+``update_fields``: only the columns the request changed (``mapping.HostRow``), so that a
+concurrent login or a password changed in the host's own pages is never overwritten. The
+link row is written once per request.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db import NotSupportedError, connections, models
@@ -32,12 +38,16 @@ from django.utils import timezone
 from .. import signals
 from ..compiled import CompiledQuery
 from ..conf import scim_settings
-from ..mapping import ResourcePath, get_value, primary_element
+from ..mapping import HostRow, ResourcePath, get_value, primary_element
 from ..models import ScimGroup, ScimMembership, ScimUser
 from ..protocol import errors
+from ..protocol.changes import Change
 from ..query import Column
 from ..registry import GROUP, USER
-from .base import BaseAdapter, lower, uniqueness_guard
+from .base import BaseAdapter, integrity_guard, lower
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..writes import Write
 
 
 def get_user_adapter(tenant_id: str = "", **options: Any) -> UserAdapter:
@@ -91,6 +101,8 @@ class UserAdapter(BaseAdapter):
     host_relation = "user"
     unstored = ("externalId", "password", "groups")
     on_demand = "groups"
+    link_columns = {"external_id": "externalId", "user_name": "userName", "email_key": "emails"}
+    key_columns = {"user_name_key": "userName"}
 
     @property
     def model(self) -> type[models.Model]:
@@ -126,9 +138,10 @@ class UserAdapter(BaseAdapter):
         )
         return queryset.annotate(inline_groups=Subquery(rows))
 
-    def prefetch(self, links: list[ScimUser]) -> None:
+    def prefetch(self, links: list[ScimUser], *, limit: int | None = None) -> bool:
         """The (live) groups of ``links``, for their ``groups`` attribute: read inline with
-        the links (``with_related``), or here in one query."""
+        the links (``with_related``), or here in one query. A user's groups are few:
+        ``limit`` is not applied."""
         by_user: dict[int, list[tuple[int, Any, str]]] = {}
         for link in links:
             inline = getattr(link, "inline_groups", NOT_READ)
@@ -137,12 +150,13 @@ class UserAdapter(BaseAdapter):
             else:
                 link.prefetched = self.group_refs(inline or [])
         if not by_user:
-            return
+            return True
         for user_id, *row in groups_of((), list(by_user)):
             by_user[user_id].append(row)
         for link in links:
             if link.pk in by_user:
                 link.prefetched = self.group_refs(by_user[link.pk])
+        return True
 
     def group_refs(self, rows) -> list[dict[str, Any]]:
         """``groups`` elements from (group pk, SCIM id, displayName) rows, by group pk."""
@@ -156,14 +170,10 @@ class UserAdapter(BaseAdapter):
             for _pk, scim_id, display in sorted(rows, key=lambda row: row[0])
         ]
 
-    def to_resource(self, link: ScimUser, *, groups: bool = False) -> dict[str, Any]:
-        """The normalized SCIM resource of ``link``'s user (``groups`` only when asked)."""
-        resource = self.read_mapped(link, self.base_resource(link))
-        if groups:
-            self.add_on_demand(link, resource)
-        return resource
+    def read(self, link: ScimUser) -> dict[str, Any]:
+        return self.read_mapped(link, self.base_resource(link))
 
-    # Writing ----------------------------------------------------------------------------
+    # Decisions (override these) ---------------------------------------------------------
 
     def get_user_queryset(self) -> QuerySet:
         """Host users this tenant may adopt (``MATCH_EXISTING_USERS``)."""
@@ -206,7 +216,9 @@ class UserAdapter(BaseAdapter):
                 raise errors.Mutability(f"{text} cannot be changed once set.")
 
     def save_user(self, user: models.Model, resource: dict[str, Any], *, created: bool) -> None:
-        """Write ``resource``'s mapped attributes (and password) onto ``user`` and save it."""
+        """Write ``resource``'s mapped attributes (and password) onto ``user`` and save the
+        columns that changed (all of them for a new user), then its related rows."""
+        row = HostRow(user, tuple({m.relation for m in self.mappings if m.relation}))
         pending: dict[str, models.Model] = {}
         for mapping in self.mappings:
             mapping.write(user, get_value(resource, mapping.path), pending)
@@ -216,9 +228,7 @@ class UserAdapter(BaseAdapter):
         signals.pre_user_save.send(
             sender=type(self), adapter=self, user=user, resource=resource, created=created
         )
-        user.save()
-        for related in pending.values():
-            related.save()
+        row.save(pending)
 
     def deactivate(self, user: models.Model) -> None:
         """Hook called when a user becomes inactive (``active`` is mapped separately)."""
@@ -226,151 +236,119 @@ class UserAdapter(BaseAdapter):
     def reactivate(self, user: models.Model) -> None:
         """Hook called when an inactive user becomes active again."""
 
-    def create(self, resource: dict[str, Any]) -> ScimUser:
-        """Provision ``resource``: adopt or create the host user and link it."""
-        self.check_policies(resource, None)
-        key = lower(resource.get("userName"))
-        found = link_by_user_name((), self.tenant_id, key)
+    # Writes (from scim_provider.writes) -------------------------------------------------
+
+    def check(self, change: Change) -> None:
+        self.check_policies(change.resource, change.current)
+
+    def create(self, write: Write) -> None:
+        """Provision: adopt or create the host user and link it (or revive a deleted link)."""
+        resource = write.change.resource
+        found = link_by_user_name((), self.tenant_id, lower(resource.get("userName")))
         existing = found[0] if found else None
         if existing is not None:
             if existing.is_deleted and scim_settings.RELINK_DELETED_USERS:
-                existing = self.locked(ScimUser.objects, True).get(pk=existing.pk)
-                return self._revive(existing, resource)
+                write.link = self.locked(ScimUser.objects, True).get(pk=existing.pk)
+                write.link.deleted_at = None
+                self._save(write, adopted=True)
+                return
             raise errors.Uniqueness(f"A user with userName {resource.get('userName')!r} exists.")
         user = self.match_existing_user(resource)
         adopted = user is not None
         if user is None:
             user = self.new_user(resource)
-        was_active = adopted and _is_active(user)
-        with uniqueness_guard():
-            self.save_user(user, resource, created=not adopted)
-            link = ScimUser(user=user, tenant_id=self.tenant_id)
-            self.fill_link(link, resource)
-            link.save(force_insert=True)
-        signals.user_provisioned.send(
-            sender=type(self),
-            adapter=self,
-            user=user,
-            link=link,
-            resource=resource,
-            adopted=adopted,
-        )
-        if adopted and was_active and not _is_active(user):
-            self._transition(link, False)
-        return link
+        write.link = ScimUser(user=user, tenant_id=self.tenant_id)
+        self._save(write, adopted=adopted)
 
-    def update(self, link: ScimUser, resource: dict[str, Any], current: dict[str, Any]) -> ScimUser:
-        """Write ``resource`` (the whole new state) over ``current`` (the stored state)."""
-        self.check_policies(resource, current)
-        changed = changed_paths(current, resource)
-        if not changed:
-            return link
-        was_active = self._write(link, resource)
-        signals.user_updated.send(
-            sender=type(self),
-            adapter=self,
-            user=link.user,
-            link=link,
-            resource=resource,
-            changed=changed,
-        )
-        self._follow_activity(link, was_active)
-        return link
+    def update(self, write: Write) -> None:
+        """Write the change over the stored user (PUT, PATCH)."""
+        self._save(write)
 
-    def delete(self, link: ScimUser) -> None:
+    def delete(self, write: Write) -> None:
         """DELETE: deactivate and hide (``DELETE_MODE="deactivate"``) or delete the user."""
+        link = write.link
         user = link.user
         if scim_settings.DELETE_MODE == "delete":
             user.delete()
-            signals.user_deleted.send(
-                sender=type(self), adapter=self, user=user, link=link, hard=True
-            )
+            write.hard = True
+            write.notify(signals.user_deleted, user=user, link=link, hard=True)
             return
-        was_active = _is_active(user)
         resource = self.to_resource(link)
         resource["active"] = False
-        self.save_user(user, resource, created=False)
-        self.leave_groups(link)
-        link.deleted_at = timezone.now()
-        self.fill_link(link, resource)
-        link.save()
+        was_active = _is_active(user)
+        with integrity_guard(self):
+            self.save_user(user, resource, created=False)
+            self.leave_groups(write)
+            link.deleted_at = timezone.now()
+            self.fill_link(link, resource, write.private)
+            link.save()
         if was_active:
-            self._transition(link, False)
-        signals.user_deleted.send(sender=type(self), adapter=self, user=user, link=link, hard=False)
+            self._transition(write, False)
+        write.notify(signals.user_deleted, user=user, link=link, hard=False)
 
-    def leave_groups(self, link: ScimUser) -> None:
-        """A deleted user leaves every group, SCIM's and the mirrored host groups alike
-        (a deactivated one stays: identity providers reactivate)."""
+    def leave_groups(self, write: Write) -> None:
+        """A deleted user leaves every group (one DELETE); the host-group mirror, mappings
+        and roles follow from ``write.members`` (a deactivated user stays: identity
+        providers reactivate)."""
         from .groups import get_group_adapter
 
-        groups = ScimGroup.objects.filter(memberships__user=link)
+        link = write.link
+        groups = list(ScimGroup.objects.filter(memberships__user=link).order_by("pk"))
+        if not groups:
+            return
+        ScimMembership.objects.filter(user=link).delete()
         adapter = get_group_adapter(self.tenant_id, reference=self.reference)
         for group in groups:
-            adapter.remove_members(group, {link.pk: link.user_id})
+            write.members_changed(adapter, group, removed=[link.user_id])
 
     # Internals --------------------------------------------------------------------------
 
-    def _revive(self, link: ScimUser, resource: dict[str, Any]) -> ScimUser:
-        """Re-provision a soft-deleted user: the same id, the new attributes."""
-        link.deleted_at = None
-        was_active = self._write(link, resource)
-        signals.user_provisioned.send(
-            sender=type(self),
-            adapter=self,
-            user=link.user,
-            link=link,
-            resource=resource,
-            adopted=True,
-        )
-        self._follow_activity(link, was_active)
-        return link
-
-    def _write(self, link: ScimUser, resource: dict[str, Any]) -> bool:
-        """Save ``resource`` onto an existing link and its user; return the old activity."""
-        was_active = _is_active(link.user)
-        with uniqueness_guard():
-            self.save_user(link.user, resource, created=False)
-            self.fill_link(link, resource)
-            link.save()
-        return was_active
-
-    def _follow_activity(self, link: ScimUser, was_active: bool) -> None:
-        """Send the (de)activation hooks and signals when ``active`` changed."""
-        if was_active != _is_active(link.user):
-            self._transition(link, _is_active(link.user))
-
-    def fill_link(self, link: ScimUser, resource: dict[str, Any]) -> None:
-        super().fill_link(link, resource)
-        link.user_name = (resource.get("userName") or "")[:255]
-        link.user_name_key = link.user_name.lower()
-        link.email_key = lower(get_value(resource, PRIMARY_EMAIL))[:254]
-
-    def _transition(self, link: ScimUser, active: bool) -> None:
-        if active:
-            self.reactivate(link.user)
-            signals.user_reactivated.send(
-                sender=type(self), adapter=self, user=link.user, link=link
+    def _save(self, write: Write, *, adopted: bool | None = None) -> None:
+        """Save the change onto the link's user and the link, once each; ``adopted`` is
+        None for an update, else whether a provisioned user already existed."""
+        link, resource = write.link, write.change.resource
+        user = link.user
+        created = adopted is not None
+        was_active = _is_active(user) if link.pk or adopted else None
+        with integrity_guard(self):
+            self.save_user(user, resource, created=created and not adopted)
+            self.fill_link(link, resource, write.private)
+            link.save(force_insert=link.pk is None)
+        if created:
+            write.created = True
+            write.notify(
+                signals.user_provisioned, user=user, link=link, resource=resource, adopted=adopted
             )
         else:
-            self.deactivate(link.user)
-            signals.user_deactivated.send(
-                sender=type(self), adapter=self, user=link.user, link=link
+            changed = set(write.change.changed)
+            write.notify(
+                signals.user_updated, user=user, link=link, resource=resource, changed=changed
             )
+        if was_active is not None and was_active != _is_active(user):
+            self._transition(write, _is_active(user))
 
+    def link_values(self, resource: dict[str, Any]) -> dict[str, str]:
+        return {
+            **super().link_values(resource),
+            "user_name": resource.get("userName") or "",
+            "email_key": lower(get_value(resource, PRIMARY_EMAIL)),
+        }
 
-def changed_paths(before: dict[str, Any], after: dict[str, Any]) -> set[str]:
-    """Top-level SCIM attributes (``name``, ``urn:...:department``) that differ."""
-    changed: set[str] = set()
-    for key in set(before) | set(after):
-        if key.startswith("urn:") and isinstance(after.get(key, {}), dict):
-            old, new = before.get(key) or {}, after.get(key) or {}
-            changed |= {f"{key}:{n}" for n in set(old) | set(new) if old.get(n) != new.get(n)}
-        elif before.get(key) != after.get(key):
-            changed.add(key)
-    changed.discard("password")
-    if "password" in after:
-        changed.add("password")
-    return changed
+    def fill_link(
+        self, link: ScimUser, resource: dict[str, Any], private: dict[str, Any] | None = None
+    ) -> None:
+        super().fill_link(link, resource, private)
+        link.user_name_key = link.user_name.lower()
+
+    def _transition(self, write: Write, active: bool) -> None:
+        """Call the (de)activation hook and announce it, once."""
+        link = write.link
+        if active:
+            self.reactivate(link.user)
+            write.notify(signals.user_reactivated, user=link.user, link=link)
+        else:
+            self.deactivate(link.user)
+            write.notify(signals.user_deactivated, user=link.user, link=link)
 
 
 def _comparable(value: Any) -> Any:
@@ -381,4 +359,4 @@ def _is_active(user: models.Model) -> bool:
     return bool(getattr(user, "is_active", True))
 
 
-__all__ = ["UserAdapter", "changed_paths", "get_user_adapter", "primary_element"]
+__all__ = ["UserAdapter", "get_user_adapter", "primary_element"]

@@ -71,6 +71,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from scim_provider.protocol.changes import changed_paths
 from scim_provider.protocol.errors import (
     InvalidFilter,
     InvalidPath,
@@ -84,7 +85,7 @@ from scim_provider.protocol.filters import And, Compare, Filter, Not, Or, Presen
 from scim_provider.protocol.paths import AttributePath, parse_patch_path
 from scim_provider.protocol.schemas import PATCH_OP_URN, Attribute, ResourceType, Schema
 from scim_provider.protocol.validate import coerce_value
-from scim_provider.protocol.values import json_copy
+from scim_provider.protocol.values import json_copy, json_equal
 
 __all__ = ["MultiValueDelta", "PatchResult", "apply_patch"]
 
@@ -408,7 +409,7 @@ class _Patcher:
         """Set (``None``: unset) the target's attribute, enforcing immutability."""
         container = self._container(target, create=new is not None)
         old = container.get(target.attribute.name)
-        if _equal(old, new):
+        if json_equal(old, new):
             return
         _check_immutable(target.attribute, old, new)
         if new is None:
@@ -548,7 +549,9 @@ class _Patcher:
     # Result.
 
     def result(self) -> PatchResult:
-        changed = _changed(self.original, self.resource, self.resource_type, self.delta_names)
+        changed = changed_paths(
+            self.original, self.resource, self.resource_type, skip=self.delta_names
+        )
         self._check_required()
         return PatchResult(self.resource, changed | set(self.deltas), self.deltas)
 
@@ -683,13 +686,13 @@ def _same_element(attribute: Attribute, a: Any, b: Any) -> bool:
             for name in ("value", "type")
             if name in a and name in b
         )
-    return _equal(a, b)
+    return json_equal(a, b)
 
 
 def _equal_as(attribute: Attribute | None, a: Any, b: Any) -> bool:
     if isinstance(a, str) and isinstance(b, str) and not (attribute and attribute.case_exact):
         return a.casefold() == b.casefold()
-    return _equal(a, b)
+    return json_equal(a, b)
 
 
 def _single_primary(attribute: Attribute, elements: list[Any], touched: list[Any]) -> None:
@@ -714,12 +717,12 @@ def _check_immutable(attribute: Attribute, old: Any, new: Any, *, elements: bool
     """
     if old is None:
         return
-    if attribute.mutability == "immutable" and not elements and not _equal(old, new):
+    if attribute.mutability == "immutable" and not elements and not json_equal(old, new):
         raise Mutability(f"{attribute.name!r} is immutable: it cannot be changed once set.")
     if isinstance(old, dict) and isinstance(new, dict):
         for sub in attribute.sub_attributes:
             was = old.get(sub.name)
-            changed = was is not None and not _equal(was, new.get(sub.name))
+            changed = was is not None and not json_equal(was, new.get(sub.name))
             if sub.mutability == "immutable" and changed:
                 raise Mutability(
                     f"'{attribute.name}.{sub.name}' is immutable: it cannot be changed once set."
@@ -786,56 +789,6 @@ def _filter_values(name: str, node: Filter) -> set[str]:
         f'Only value filters are supported on {name!r}: {name}[value eq "<id>"], '
         f'optionally joined with "or".'
     )
-
-
-# Change detection.
-
-
-def _changed(
-    old: dict[str, Any], new: dict[str, Any], resource_type: ResourceType, skip: set[str]
-) -> set[str]:
-    """Canonical paths whose value differs between ``old`` and ``new``.
-
-    Single-valued complex attributes report their sub-attributes (``name.givenName``,
-    ``urn:...:User:manager.value``); other attributes report themselves (``emails``).
-    """
-    changed: set[str] = set()
-    for schema in resource_type.all_schemas():
-        core = schema is resource_type.schema
-        prefix = "" if core else f"{schema.id}:"
-        before = old if core else old.get(schema.id)
-        after = new if core else new.get(schema.id)
-        before = before if isinstance(before, dict) else {}
-        after = after if isinstance(after, dict) else {}
-        for attribute in schema.attributes:
-            name = prefix + attribute.name
-            if name.casefold() in skip:
-                continue
-            was, now = before.get(attribute.name), after.get(attribute.name)
-            if _equal(was, now):
-                continue
-            if attribute.type == "complex" and not attribute.multi_valued:
-                was = was if isinstance(was, dict) else {}
-                now = now if isinstance(now, dict) else {}
-                for sub in sorted(set(was) | set(now)):
-                    if not _equal(was.get(sub), now.get(sub)):
-                        changed.add(f"{name}.{sub}")
-            else:
-                changed.add(name)
-    return changed
-
-
-def _equal(a: Any, b: Any) -> bool:
-    """JSON equality: ``True`` is not ``1``, dicts and lists compare deeply."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict | list) or isinstance(b, dict | list):
-        return False
-    return bool(a == b)
 
 
 # Small helpers.

@@ -33,15 +33,18 @@ from __future__ import annotations
 import fnmatch
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.dispatch import receiver
 
 from .. import services, signals
 from ..models import ScimAuditEntry, ScimGroup, ScimGroupMapping, ScimGroupRule, ScimMembership
 from . import mappables
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..writes import Write
 
 logger = logging.getLogger("scim_provider")
 
@@ -108,13 +111,23 @@ def covered(tenant_id: str, target: Target, user_ids: list[int]) -> set[int]:
     return found
 
 
+def send_now(signal, sender, **kwargs) -> None:
+    signal.send(sender=sender, **kwargs)
+
+
 def sync(
-    tenant_id: str, changes: dict[Target, set[int]], *, recompute: bool = True
+    tenant_id: str,
+    changes: dict[Target, set[int]],
+    *,
+    recompute: bool = True,
+    notify: Callable[..., None] | None = None,
 ) -> dict[Target, tuple[list, list]]:
     """Bring each entity's membership in line with its mapped groups, for the users concerned.
 
     Then roles are recomputed for them (``roles.recompute_roles``) unless ``recompute`` is
-    False (membership changes from the identity provider: ``roles`` does it already).
+    False (membership changes from the identity provider: the write path's "roles" step
+    does it). ``notify(signal, sender, **kwargs)`` receives ``mapping_applied`` (default:
+    sent at once; the write path queues it with the request's other signals).
     Returns ``{target: (added, removed)}``. Entities whose kind is not registered (any more)
     or that the tenant may not map to are skipped with a warning.
     """
@@ -146,8 +159,9 @@ def sync(
                 mappable.remove_members(entity, removed)
             touched.update(user_ids)
             results[(kind, target_id)] = (added, removed)
-            signals.mapping_applied.send(
-                sender=mappable,
+            (notify or send_now)(
+                signals.mapping_applied,
+                mappable,
                 tenant_id=tenant_id,
                 kind=kind,
                 target_id=target_id,
@@ -445,34 +459,44 @@ def remove_rule(tenant_id: str, rule_id, *, actor: services.Actor | None = None)
     return rule
 
 
-# Triggers: what the identity provider does ------------------------------------------------
+# The write path's step: what the identity provider does ----------------------------------
 
 
-@receiver(signals.members_added)
-@receiver(signals.members_removed)
-def _members_changed(sender, adapter, group, user_ids, **kwargs) -> None:
+def apply(write: Write) -> None:
+    """Step "group mappings" of ``scim_provider.writes``, after the group's write: a new
+    group's rules, its members' entities, a rename's rules and entity names, a deleted
+    group's mappings (its members were removed first, so entities are already in line).
+    Does nothing, and queries nothing, while no kind is registered."""
     if not mappables.all_mappables():
-        return  # nothing can be mapped: not a single query
-    targets = targets_of(group)
-    if targets and user_ids:
-        sync(group.tenant_id, dict.fromkeys(targets, set(user_ids)), recompute=False)
-
-
-@receiver(signals.group_created)
-def _group_created(sender, adapter, group, **kwargs) -> None:
-    # The members follow (members_added), once the rule-made mappings exist.
-    if mappables.all_mappables():
-        evaluate_rules(group)
-
-
-@receiver(signals.group_updated)
-def _group_updated(sender, adapter, group, changed, **kwargs) -> None:
-    if not mappables.all_mappables() or not any(c.lower() == "displayname" for c in changed):
         return
+    change, group = write.change, write.link
+    is_group = isinstance(group, ScimGroup)
+    if is_group and write.created:
+        evaluate_rules(group)  # before the members' sync below, which follows the mappings
+    for member_change in write.members:
+        targets = targets_of(member_change.group)
+        users = set(member_change.added) | set(member_change.removed)
+        if targets and users:
+            sync(
+                member_change.group.tenant_id,
+                dict.fromkeys(targets, users),
+                recompute=False,
+                notify=write.send_later,
+            )
+    renaming = change is not None and any(c.lower() == "displayname" for c in change.changed)
+    if is_group and renaming and not write.created:
+        renamed(group, notify=write.send_later)
+    if is_group and write.deleted and not write.hard:
+        ScimGroupMapping.objects.filter(group=group).delete()
+
+
+def renamed(group: ScimGroup, *, notify: Callable[..., None]) -> None:
+    """A group's displayName changed: its rules again, and the directly mapped entities'
+    ``rename``."""
     targets = evaluate_rules(group)
     if targets:
         users = members_of([group.pk])
-        sync(group.tenant_id, dict.fromkeys(targets, users))
+        sync(group.tenant_id, dict.fromkeys(targets, users), recompute=False, notify=notify)
     direct = ScimGroupMapping.objects.filter(group=group, rule__isnull=True).values_list(
         "kind", "target_id"
     )
@@ -485,10 +509,3 @@ def _group_updated(sender, adapter, group, changed, **kwargs) -> None:
             continue
         for entity in mappable.in_bulk(group.tenant_id, target_ids).values():
             mappable.rename(entity, group)
-
-
-@receiver(signals.group_deleted)
-def _group_deleted(sender, adapter, group, hard, **kwargs) -> None:
-    # Its members were removed first (members_removed), so entities are already in line.
-    if not hard and mappables.all_mappables():
-        ScimGroupMapping.objects.filter(group=group).delete()

@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps as django_apps
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 KIND_MAX_LENGTH = 64
@@ -78,7 +80,17 @@ def register(
     label: str | None = None,
     rename: Callable[[Any, Any], None] | None = None,
 ) -> Mappable:
-    """Make ``kind`` mappable; registering a kind again replaces it."""
+    """Make ``kind`` mappable; registering a kind again replaces it.
+
+    Group mappings are applied by the ``scim_provider.selfservice`` app: it must be in
+    ``INSTALLED_APPS`` (``ImproperlyConfigured`` otherwise, rather than mappings that
+    silently never apply).
+    """
+    if not django_apps.is_installed("scim_provider.selfservice"):
+        raise ImproperlyConfigured(
+            "Add 'scim_provider.selfservice' to INSTALLED_APPS to map pushed groups to "
+            f"{kind!r}: that app applies group mappings."
+        )
     if not kind or len(kind) > KIND_MAX_LENGTH or not kind.replace("_", "").isalnum():
         raise ValueError(
             f"A mappable kind is a short identifier (letters, digits, _); got {kind!r}."

@@ -94,7 +94,7 @@ def test_user_updated_lists_the_changed_paths(users_client, create_user, fired):
         format="json",
     )
     (updated,) = [k for n, _s, k in fired if n == "user_updated"]
-    assert updated["changed"] == {"name", f"{ENTERPRISE_URN}:department"}
+    assert updated["changed"] == {"name.givenName", f"{ENTERPRISE_URN}:department"}
 
 
 def test_no_change_sends_no_update(users_client, create_user, fired):
