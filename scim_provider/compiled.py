@@ -19,23 +19,31 @@ queryset, because it *is* the plain queryset.
 
 String markers hold ``%``, ``_``, a backslash, upper case and ``ẞ`` (whose ``lower()`` and
 ``casefold()`` differ), so that any other transformation (``LIKE`` escaping, ``%...%``
-wrapping, JSON encoding) leaves the marker unrecognised. Then, and whenever building with
-markers fails or a marker is not found, the shape *falls back*: its queries are built with
-the real values every time, like any queryset. Slower, never wrong.
+wrapping, JSON encoding) leaves the marker unrecognised.
+
+Safe or not at all. Every shape is built and compiled *twice*, with two sets of markers:
+unless both give the same SQL and the same parameters outside the markers' places, the
+builder's queryset depends on something besides ``key`` and ``values`` (a value it branches
+on, the clock, the request), and the shape *falls back*: its queries are built with the
+real values every time, like any queryset. So does a shape whose markers the builder
+refuses or whose marker is not found. Slower, never wrong; the first fallback of each shape
+is logged at WARNING (``scim_provider`` logger) with its reason. ``COMPILED_QUERIES =
+False`` turns the memo off altogether.
 
 The builder's contract: the queryset depends only on ``key``, ``values``, settings and the
-attribute registry, never on the time or the request; and the caller checks the values
-before the call, because a builder given markers cannot refuse a bad value (a filter
-string holding NUL, which no database column can compare with). Entries are dropped when
-a setting changes or the registry is edited (``clear_all``). They live in a bounded
-per-process table: a memo of a pure function, not state, so nothing is shared between
-processes.
+attribute registry; whatever else it depends on (the tenant of a host adapter whose
+``get_queryset()`` branches on it) belongs in ``key``. The caller checks the values before
+the call, because a builder given markers cannot refuse a bad value (a filter string
+holding NUL, which no database column can compare with). Entries are dropped when a setting
+changes or the registry is edited (``clear_all``). They live in a bounded per-process
+table: a memo of a pure function, not state, so nothing is shared between processes.
 """
 
 from __future__ import annotations
 
 import copy
 import itertools
+import logging
 import uuid
 import weakref
 from collections.abc import Callable, Hashable, Sequence
@@ -47,12 +55,14 @@ from django.db import connections
 from django.db.models import QuerySet
 from django.db.transaction import TransactionManagementError
 
-#: Shapes remembered per ``CompiledQuery`` (each entry is a few kilobytes).
-MAX_ENTRIES = 512
+#: Shapes remembered per ``CompiledQuery`` (each entry is a few kilobytes); keys hold the
+#: tenant where a host adapter is involved, so this is also a bound on tenants kept warm.
+MAX_ENTRIES = 1024
+
+logger = logging.getLogger("scim_provider")
 
 _counter = itertools.count(1)
 _instances: weakref.WeakSet[CompiledQuery] = weakref.WeakSet()
-_FALLBACK = object()
 _TRANSFORMS: tuple[Callable[[str], str], ...] = (str, str.lower, str.casefold)
 
 
@@ -106,6 +116,13 @@ def _shape(value: Any) -> Hashable:
     return type(value)
 
 
+class _Fallback:
+    """A shape that is built with the real values every time, and why."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
 class _Entry:
     """One key and shape: the compiled SQL, and which parameter each value fills."""
 
@@ -141,15 +158,12 @@ class CompiledQuery:
 
     def __call__(self, key: Hashable, *values: Any) -> list:
         """The rows of ``build(key, *values)``, as a list."""
-        shape = (key, *map(_shape, values))
-        entry = self._entries.get(shape)
-        if entry is None:
-            entry = self._compile(key, values)
-            with self._lock:
-                if len(self._entries) >= MAX_ENTRIES:  # the oldest first
-                    del self._entries[next(iter(self._entries))]
-                self._entries[shape] = entry
-        if entry is _FALLBACK:
+        from .conf import scim_settings
+
+        if not scim_settings.COMPILED_QUERIES:
+            return list(self.build(key, *values))
+        entry = self.entry(key, *values)
+        if isinstance(entry, _Fallback):
             return list(self.build(key, *values))
         queryset = entry.queryset._chain()
         if queryset.db != entry.alias:  # a router sent this read elsewhere
@@ -167,28 +181,62 @@ class CompiledQuery:
         queryset.query.get_compiler = lambda *args, **kwargs: compiler
         return list(queryset)
 
+    def entry(self, key: Hashable, *values: Any) -> _Entry | _Fallback:
+        """The compiled entry of ``key`` and the shape of ``values`` (compiled if new)."""
+        shape = (key, *map(_shape, values))
+        entry = self._entries.get(shape)
+        if entry is None:
+            entry = self._compile(key, values)
+            if isinstance(entry, _Fallback):
+                logger.warning(
+                    "SCIM compiled query %s falls back to the ORM for %r: %s",
+                    getattr(self.build, "__qualname__", self.build),
+                    shape,
+                    entry.reason,
+                )
+            with self._lock:
+                if len(self._entries) >= MAX_ENTRIES:  # the oldest first
+                    del self._entries[next(iter(self._entries))]
+                self._entries[shape] = entry
+        return entry
+
+    def compiles(self, key: Hashable, *values: Any) -> bool:
+        """Whether ``key`` and the shape of ``values`` run compiled (not a fallback)."""
+        return isinstance(self.entry(key, *values), _Entry)
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
 
-    def _compile(self, key: Hashable, values: Sequence[Any]):
-        try:
-            markers = [
-                [_marker(v) for v in value] if isinstance(value, list) else _marker(value)
-                for value in values
-            ]
-            queryset = self.build(key, *markers)
-            compiler = queryset.query.get_compiler(using=queryset.db)
-            sql, params = compiler.as_sql()
-        except Exception:  # a marker the builder refuses, an empty IN list, ...
-            return _FALLBACK
-        slots = []
-        for value_index, marker in enumerate(_flat(markers)):
-            found = [(i, _binder(param, marker)) for i, param in enumerate(params)]
-            found = [(i, binder) for i, binder in found if binder is not None]
-            if not found:
-                return _FALLBACK
-            slots += [(value_index, i, binder) for i, binder in found]
+    def _compile(self, key: Hashable, values: Sequence[Any]) -> _Entry | _Fallback:
+        built = []
+        for _attempt in range(2):
+            try:
+                markers = [
+                    [_marker(v) for v in value] if isinstance(value, list) else _marker(value)
+                    for value in values
+                ]
+                queryset = self.build(key, *markers)
+                compiler = queryset.query.get_compiler(using=queryset.db)
+                sql, params = compiler.as_sql()
+            except Exception as exc:  # a marker the builder refuses, an empty IN list, ...
+                return _Fallback(f"building with markers failed ({type(exc).__name__})")
+            slots = []
+            for value_index, marker in enumerate(_flat(markers)):
+                found = [(i, _binder(param, marker)) for i, param in enumerate(params)]
+                found = [(i, binder) for i, binder in found if binder is not None]
+                if not found:
+                    return _Fallback("a value does not reach the SQL parameters as it is")
+                slots += [(value_index, i, binder) for i, binder in found]
+            built.append((queryset, compiler, sql, params, slots))
+        (queryset, compiler, sql, params, slots), (_q, _c, sql2, params2, slots2) = built
+        placed = {i for _v, i, _b in slots}
+        fixed = [p for i, p in enumerate(params) if i not in placed]
+        fixed2 = [p for i, p in enumerate(params2) if i not in placed]
+        if sql != sql2 or [(v, i) for v, i, _b in slots] != [(v, i) for v, i, _b in slots2]:
+            return _Fallback("the SQL depends on the values (the builder branches on them)")
+        if fixed != fixed2:
+            return _Fallback("the parameters depend on something besides the key and values")
         return _Entry(queryset, compiler, sql, params, slots)
 
 

@@ -92,6 +92,8 @@ DEFAULTS: dict[str, Any] = {
     "BULK_MAX_OPERATIONS": 1000,
     "BULK_MAX_PAYLOAD_SIZE": 1048576,
     "BULK_ATOMIC": False,
+    # Hot-path queries compiled once per shape (docs/internals/performance.md).
+    "COMPILED_QUERIES": True,
     # /Me (RFC 7644 §3.11, see docs/me.md): None, or an import string of token -> user.
     "ME_RESOLVER": None,
     # Self-service settings pages and API for customer admins (see docs/selfservice.md).

@@ -15,6 +15,7 @@ from typing import Any
 
 from .conf import scim_settings
 from .protocol import errors
+from .sharedcache import fail_open
 
 
 @dataclass(frozen=True)
@@ -96,19 +97,16 @@ def _bookmark_key(scope, start_offset: int) -> str:
 
 
 def bookmark(scope, offset: int) -> int | None:
-    """The primary key the page starting at ``offset`` (0-based) continues after, if known."""
-    from django.core.cache import caches
-
+    """The primary key the page starting at ``offset`` (0-based) continues after, if known
+    (None: read the page with ``OFFSET``, also when the cache is down)."""
     if not offset:
         return None
-    value = caches[scim_settings.RATE_LIMIT_CACHE].get(_bookmark_key(scope, offset))
+    key = _bookmark_key(scope, offset)
+    value = fail_open("page bookmarks", lambda cache: cache.get(key), None)
     return value if isinstance(value, int) else None
 
 
 def remember(scope, next_offset: int, last_pk: int) -> None:
     """Remember that the page starting at ``next_offset`` continues after ``last_pk``."""
-    from django.core.cache import caches
-
-    caches[scim_settings.RATE_LIMIT_CACHE].set(
-        _bookmark_key(scope, next_offset), last_pk, scim_settings.CURSOR_TIMEOUT
-    )
+    key, timeout = _bookmark_key(scope, next_offset), scim_settings.CURSOR_TIMEOUT
+    fail_open("page bookmarks", lambda cache: cache.set(key, last_pk, timeout), None)

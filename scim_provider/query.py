@@ -229,12 +229,15 @@ def page_of(adapter, node: Filter | None, order: tuple[str, ...], offset: int, c
     shape, strings = split_strings(node) if node is not None else (None, ())
     window = ("after", count) if after is not None else ("offset", offset, count)
     bookmark = [] if after is None else [after]
-    return _page((type(adapter), shape, order, window), adapter.tenant_id, *strings, *bookmark)
+    key = (type(adapter), adapter.tenant_id, shape, order, window)
+    return _page(key, *strings, *bookmark)
 
 
 @CompiledQuery
-def _page(key: tuple, tenant_id: str, *values: Any) -> QuerySet:
-    adapter_class, shape, order, window = key
+def _page(key: tuple, *values: Any) -> QuerySet:
+    """A page of links; ``key`` is (adapter class, tenant id, filter shape, order, window):
+    a host adapter's ``get_queryset()`` may depend on the tenant."""
+    adapter_class, tenant_id, shape, order, window = key
     adapter = adapter_class(tenant_id)
     if window[0] == "after":
         *strings, after = values
