@@ -15,6 +15,8 @@ Ids are stable; each names one problem:
   ``SECURE_PROXY_SSL_HEADER`` is set: SCIM tokens may travel over plain HTTP.
 * ``scim_provider.W002``: request bodies are logged without redaction.
 * ``scim_provider.W003``: rate limits are on, but their cache keeps nothing (``DummyCache``).
+* ``scim_provider.W006``: the default database is SQLite without ``IMMEDIATE``
+  transactions: an identity provider's parallel writes fail with "database is locked".
 """
 
 from __future__ import annotations
@@ -177,6 +179,7 @@ VALIDATORS: dict[str, tuple[Callable[[Any], bool], str]] = {
         "'first', 'always' or 'never'",
     ),
     "BULK_ENABLED": (lambda v: isinstance(v, bool), "True or False"),
+    "COMPILED_QUERIES": (lambda v: isinstance(v, bool), "True or False"),
     "BULK_MAX_OPERATIONS": (_positive_int, "a positive integer"),
     "BULK_MAX_PAYLOAD_SIZE": (_positive_int, "a positive number of bytes"),
     "BULK_ATOMIC": (lambda v: isinstance(v, bool), "True or False"),
@@ -431,3 +434,27 @@ def check_security(app_configs=None, **kwargs) -> list[Warning]:
             )
         )
     return found
+
+
+@register(Tags.database)
+def check_sqlite_transactions(app_configs=None, **kwargs) -> list[Warning]:
+    """SQLite's default (deferred) transactions read, then take the write lock: a
+    transaction that must wait for it cannot, and fails at once with "database is locked"
+    whatever the timeout. ``IMMEDIATE`` takes the lock at ``BEGIN``, where the wait works."""
+    from django.db import DEFAULT_DB_ALIAS
+
+    database = settings.DATABASES.get(DEFAULT_DB_ALIAS, {})
+    if not str(database.get("ENGINE", "")).endswith("sqlite3"):
+        return []
+    mode = str((database.get("OPTIONS") or {}).get("transaction_mode") or "").upper()
+    if mode == "IMMEDIATE":
+        return []
+    return [
+        Warning(
+            "SCIM writes run on SQLite without IMMEDIATE transactions: an identity "
+            "provider's parallel requests fail with 'database is locked' (500).",
+            hint='Set DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", '
+            '"timeout": 20} (see the deployment and settings docs).',
+            id="scim_provider.W006",
+        )
+    ]
