@@ -167,20 +167,81 @@ class GroupAdapter(BaseAdapter):
     # Writing ----------------------------------------------------------------------------
 
     def host_display_name(self, display_name: str) -> str:
-        """The name of the mirrored host group: tenants share the host table, so they
-        get their id as a prefix to keep names unique."""
-        return f"{self.tenant_id}: {display_name}" if self.tenant_id else display_name
+        """The name of the mirrored host group. Tenants that share the host table get their
+        id as a prefix to keep names unique; with ``GROUP_TENANT_FIELD`` the host group
+        belongs to the tenant and keeps the plain name."""
+        if self.tenant_id and not scim_settings.GROUP_TENANT_FIELD:
+            return f"{self.tenant_id}: {display_name}"
+        return display_name
+
+    @property
+    def host_model_label(self) -> str:
+        """What ``ScimGroup.host_group_model`` holds for the current ``GROUP_MODEL``."""
+        model = self.model
+        return model._meta.label_lower if model is not None else ""
+
+    def host_group_key(self, link: ScimGroup) -> str | None:
+        """The primary key (text) of ``link``'s host group, if it is a row of the current
+        ``GROUP_MODEL``: a key written under another model is never read as one of this."""
+        if link.host_group_id and link.host_group_model == self.host_model_label:
+            return link.host_group_id
+        return None
+
+    def host_tenant_field(self) -> models.ForeignKey | None:
+        """The foreign key of ``GROUP_MODEL`` to the tenant (``GROUP_TENANT_FIELD``)."""
+        name, model = scim_settings.GROUP_TENANT_FIELD, self.model
+        return model._meta.get_field(name) if name and model is not None else None
+
+    def host_tenant_value(self) -> Any:
+        """The value of the host groups' tenant field for this adapter's tenant."""
+        field = self.host_tenant_field()
+        if field is None or not self.tenant_id:
+            return None
+        return field.target_field.to_python(self.tenant_id)
+
+    def get_host_group_queryset(self) -> models.QuerySet:
+        """The host groups this tenant's groups may mirror onto, be it to reuse one by
+        name or to write one by key: with ``GROUP_TENANT_FIELD``, the tenant's own."""
+        queryset = self.model._default_manager.all()
+        field = self.host_tenant_field()
+        if field is None:
+            return queryset
+        value = self.host_tenant_value()
+        if value is None:
+            return queryset.filter(**{f"{field.attname}__isnull": True})
+        return queryset.filter(**{field.attname: value})
+
+    def new_host_group(self, resource: dict[str, Any]) -> models.Model:
+        """A new, unsaved host group for ``resource`` (its mapped fields are written next).
+
+        With ``GROUP_TENANT_FIELD`` it belongs to this adapter's tenant. Override it to
+        fill other required fields of your group model (a creator, a workspace...).
+        """
+        host = self.model()
+        field = self.host_tenant_field()
+        if field is not None:
+            value = self.host_tenant_value()
+            if value is None and not field.null:
+                raise errors.Forbidden(
+                    f"This token has no tenant, and every {self.model._meta.verbose_name} "
+                    "belongs to one (GROUP_TENANT_FIELD): use a token bound to a tenant."
+                )
+            setattr(host, field.attname, value)
+        return host
 
     def save_host_group(self, link: ScimGroup, resource: dict[str, Any]) -> models.Model | None:
-        """Create or update the mirrored host group; None when ``GROUP_MODEL`` is None."""
+        """Create or update the mirrored host group; None when ``GROUP_MODEL`` is None.
+
+        A saved group that gets a host group it did not have (the old one was deleted by
+        hand, or belongs to a previous ``GROUP_MODEL``) gives it its current members.
+        """
         model = self.model
         if model is None:
             return None
-        host = None
-        if link.host_group_id:
-            host = model._default_manager.filter(pk=link.host_group_id).first()
+        key = self.host_group_key(link)
+        host = self.get_host_group_queryset().filter(pk=key).first() if key else None
         if host is None:
-            host = model()
+            host = self.new_host_group(resource)
         pending = self.write_host_group(host, resource)
         if host.pk is None:
             orphan = self.orphaned_host_group(host)
@@ -189,8 +250,35 @@ class GroupAdapter(BaseAdapter):
         host.save()
         for related in pending.values():
             related.save()
-        link.host_group_id = str(host.pk)
+        link.host_group_id, link.host_group_model = str(host.pk), self.host_model_label
+        if link.pk is not None and link.host_group_id != key:
+            self.mirror_members(link)
         return host
+
+    def rebind_host_group(self, link: ScimGroup, resource: dict[str, Any]) -> None:
+        """Give ``link`` a host group of the current ``GROUP_MODEL`` when it has none (its
+        key names a row of another model, or none): on any write of the group."""
+        if self.model is None or self.host_group_key(link) is not None:
+            return
+        with uniqueness_guard():
+            self.save_host_group(link, resource)
+        ScimGroup.objects.filter(pk=link.pk).update(
+            host_group_id=link.host_group_id, host_group_model=link.host_group_model
+        )
+
+    def mirror_members(self, link: ScimGroup) -> None:
+        """Put every current member of ``link`` into its host group (one statement a chunk)."""
+        host, key = self.host_membership(), self.host_group_key(link)
+        if host is None or key is None:
+            return
+        user_model = get_user_model()
+        user_ids = sorted(set(self.current_members(link).values()))
+        for chunk in chunks(user_ids):
+            _insert_missing(
+                host.table,
+                (host.group_column, _host_pk(self.model, key)),
+                (host.user_column, user_model._meta.pk.column, user_model._meta.db_table, chunk),
+            )
 
     def write_host_group(
         self, host: models.Model, resource: dict[str, Any]
@@ -209,9 +297,10 @@ class GroupAdapter(BaseAdapter):
         ``host`` is about to take, if no live group mirrors it: reused by a new group.
 
         A soft-deleted group keeps its host group, whose name is usually unique
-        (``auth.Group.name``): without this, pushing a deleted group again would be a 409.
-        Host groups that SCIM did not create, or that another group mirrors, are never
-        taken over (the POST is then a 409).
+        (``auth.Group.name``, ``unique(organization, name)``): without this, pushing a
+        deleted group again would be a 409. Only this tenant's host groups are candidates
+        (``get_host_group_queryset()``); host groups that SCIM did not create, or that
+        another group mirrors, are never taken over (the POST is then a 409).
         """
         mapping = next(
             (
@@ -225,12 +314,14 @@ class GroupAdapter(BaseAdapter):
             return None
         name = getattr(host, mapping.model_field.attname)
         candidates = list(
-            type(host)._default_manager.filter(**{mapping.model_field.name: name})[:2]
+            self.get_host_group_queryset().filter(**{mapping.model_field.name: name})[:2]
         )
         if len(candidates) != 1:
             return None
         candidate = candidates[0]
-        mirrored_by = ScimGroup.objects.filter(host_group_id=str(candidate.pk))
+        mirrored_by = ScimGroup.objects.filter(
+            host_group_model=self.host_model_label, host_group_id=str(candidate.pk)
+        )
         owners = {
             (tenant_id, deleted_at is not None)
             for tenant_id, deleted_at in mirrored_by.values_list("tenant_id", "deleted_at")
@@ -257,6 +348,7 @@ class GroupAdapter(BaseAdapter):
         changed: set[str],
     ) -> ScimGroup:
         """Write ``resource`` (without members) and apply the member ``delta``."""
+        self.rebind_host_group(link, resource)
         if delta is not None:
             self.apply_members(link, delta)
         attributes_changed = changed - {"members"}
@@ -292,9 +384,9 @@ class GroupAdapter(BaseAdapter):
         """DELETE: unassign every member; soft-delete (default) or delete the group."""
         hard = scim_settings.GROUP_DELETE_MODE == "delete"
         self.apply_members(link, MultiValueDelta(cleared=True))
-        host = None
-        if link.host_group_id and self.model is not None:
-            host = self.model._default_manager.filter(pk=link.host_group_id).first()
+        host, key = None, self.host_group_key(link)
+        if key is not None:
+            host = self.get_host_group_queryset().filter(pk=key).first()
         if host is not None:
             self.retire_host_group(host, hard=hard)
         if hard:
@@ -402,13 +494,13 @@ class GroupAdapter(BaseAdapter):
             )
             inserted = None if rows is None or inserted is None else inserted | set(rows)
         # The host rows of every member are ensured, new or not: the mirror converges.
-        host = self.host_membership()
-        if host is not None and link.host_group_id:
+        host, key = self.host_membership(), self.host_group_key(link)
+        if host is not None and key:
             user_model = get_user_model()
             for chunk in chunks(sorted(set(members.values()))):
                 _insert_missing(
                     host.table,
-                    (host.group_column, _host_pk(self.model, link.host_group_id)),
+                    (host.group_column, _host_pk(self.model, key)),
                     (
                         host.user_column,
                         user_model._meta.pk.column,
@@ -433,13 +525,13 @@ class GroupAdapter(BaseAdapter):
                 ScimMembership._meta.db_table, "group_id", link.pk, "user_id", chunk
             )
             deleted = None if rows is None or deleted is None else deleted | set(rows)
-        host = self.host_membership()
-        if host is not None and link.host_group_id:
+        host, key = self.host_membership(), self.host_group_key(link)
+        if host is not None and key:
             for chunk in chunks(sorted(set(members.values()))):
                 _delete_rows(
                     host.table,
                     host.group_column,
-                    _host_pk(self.model, link.host_group_id),
+                    _host_pk(self.model, key),
                     host.user_column,
                     chunk,
                 )
