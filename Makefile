@@ -1,7 +1,7 @@
 # Developer entry points. Everything runs from ./.venv, which is created and
 # kept up to date here: nothing needs installing by hand beyond python3.
 #
-#   make demo        example project with a fresh SCIM token on 127.0.0.1:8000
+#   make demo        example project on 127.0.0.1:8000: admin login, demo organization, SCIM token
 #   make test        lint, migrations check, tests on SQLite and PostgreSQL
 #   make test-fast   tests on SQLite only
 #   make lint        ruff check
@@ -49,15 +49,14 @@ venv: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
-	@token="$$($(BIN)/python manage.py scim_create_token --name "demo $$(date '+%Y-%m-%d %H:%M:%S')" | tail -n 1)"; \
-	[ -n "$$token" ] || { echo "error: scim_create_token printed no token" >&2; exit 1; }; \
-	base="http://$(HOST):$(PORT)/scim/v2/"; \
+	@out="$$($(BIN)/python manage.py demo_setup --base-url "http://$(HOST):$(PORT)")"; \
+	token="$$(printf '%s\n' "$$out" | tail -n 1)"; \
+	[ -n "$$token" ] || { echo "error: demo_setup printed no token" >&2; exit 1; }; \
 	echo; \
-	echo "SCIM base URL: $$base"; \
-	echo "Token: $$token"; \
+	printf '%s\n' "$$out"; \
 	echo; \
 	echo "Try it:"; \
-	echo "  curl -H 'Authorization: Bearer $$token' $${base}Users"; \
+	echo "  curl -H 'Authorization: Bearer $$token' http://$(HOST):$(PORT)/scim/v2/Users"; \
 	echo; \
 	exec $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
