@@ -10,6 +10,7 @@ from ``LIMIT/OFFSET`` over a stable order, so the table is never loaded.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,7 +102,11 @@ def bookmark(scope, offset: int) -> int | None:
 
     if not offset:
         return None
-    value = caches[scim_settings.RATE_LIMIT_CACHE].get(_bookmark_key(scope, offset))
+    try:
+        value = caches[scim_settings.RATE_LIMIT_CACHE].get(_bookmark_key(scope, offset))
+    except Exception:  # the cache is down: fail open (OFFSET)
+        logging.getLogger("scim_provider").exception("SCIM page bookmarks are not available")
+        return None
     return value if isinstance(value, int) else None
 
 
@@ -109,6 +114,9 @@ def remember(scope, next_offset: int, last_pk: int) -> None:
     """Remember that the page starting at ``next_offset`` continues after ``last_pk``."""
     from django.core.cache import caches
 
-    caches[scim_settings.RATE_LIMIT_CACHE].set(
-        _bookmark_key(scope, next_offset), last_pk, scim_settings.CURSOR_TIMEOUT
-    )
+    try:
+        caches[scim_settings.RATE_LIMIT_CACHE].set(
+            _bookmark_key(scope, next_offset), last_pk, scim_settings.CURSOR_TIMEOUT
+        )
+    except Exception:  # the cache is down: fail open (no bookmark)
+        logging.getLogger("scim_provider").exception("SCIM page bookmarks are not available")
