@@ -139,8 +139,8 @@ class GroupAdapter(BaseAdapter):
         """Load the members of ``links`` in one query (for list pages and GET).
 
         With ``limit`` (one group), load nothing and return False when it has more members.
-        Soft-deleted users keep their memberships (a re-provisioned user gets them back)
-        but are not listed: a member whose ``$ref`` answers 404 would mislead clients.
+        A deleted user leaves its groups (``UserAdapter.leave_groups``); a membership of a
+        user deleted otherwise is not listed: a ``$ref`` answering 404 would mislead.
         """
         by_group: dict[int, list[dict[str, Any]]] = {link.pk: [] for link in links}
         rows = members_of(limit, list(by_group))

@@ -326,7 +326,7 @@ class RecipeServer:
 
 
 def okta_user(user_name: str, given: str, family: str, **extra: Any) -> dict[str, Any]:
-    """The body of Okta's ``POST /Users`` (idp-wire §3.2), placeholder password included."""
+    """The body of Okta's ``POST /Users``, placeholder password included."""
     return {
         "schemas": [USER_URN],
         "userName": user_name,
