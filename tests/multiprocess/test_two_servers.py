@@ -30,6 +30,8 @@ from typing import Any
 
 import pytest
 
+from tests.acceptance.recipe_server import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("REDIS_URL", "")
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
@@ -81,12 +83,6 @@ def token_prefix(name: str) -> str:
         if name in line and len(columns) > 2:
             return columns[1]
     raise AssertionError(f"no token {name!r}")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
