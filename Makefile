@@ -1,9 +1,10 @@
 # Developer entry points. Everything runs from ./.venv, which is created and
 # kept up to date here: nothing needs installing by hand beyond python3.
 #
-#   make demo        example project with a fresh SCIM token on 127.0.0.1:8000
+#   make demo        example project on 127.0.0.1:8000: admin login, demo organization, SCIM token
 #   make test        lint, migrations check, tests on SQLite and PostgreSQL
 #   make test-fast   tests on SQLite only
+#   make test-multiprocess  two gunicorn servers on one PostgreSQL and one Redis
 #   make lint        ruff check
 #   make docs        documentation site into site/ (mkdocs build --strict)
 #   make dist        sdist + wheel into dist/, twine check, wheel smoke test
@@ -29,7 +30,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv demo test test-fast test-pg test-custom-user lint migrations docs dist browser-deps tox clean
+.PHONY: help venv demo test test-fast test-pg test-multiprocess test-custom-user lint migrations docs dist browser-deps tox clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -49,15 +50,14 @@ venv: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
-	@token="$$($(BIN)/python manage.py scim_create_token --name "demo $$(date '+%Y-%m-%d %H:%M:%S')" | tail -n 1)"; \
-	[ -n "$$token" ] || { echo "error: scim_create_token printed no token" >&2; exit 1; }; \
-	base="http://$(HOST):$(PORT)/scim/v2/"; \
+	@out="$$($(BIN)/python manage.py demo_setup --base-url "http://$(HOST):$(PORT)")"; \
+	token="$$(printf '%s\n' "$$out" | tail -n 1)"; \
+	[ -n "$$token" ] || { echo "error: demo_setup printed no token" >&2; exit 1; }; \
 	echo; \
-	echo "SCIM base URL: $$base"; \
-	echo "Token: $$token"; \
+	printf '%s\n' "$$out"; \
 	echo; \
 	echo "Try it:"; \
-	echo "  curl -H 'Authorization: Bearer $$token' $${base}Users"; \
+	echo "  curl -H 'Authorization: Bearer $$token' http://$(HOST):$(PORT)/scim/v2/Users"; \
 	echo; \
 	exec $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
@@ -83,6 +83,13 @@ test-pg: $(STAMP)
 	@echo "== pytest on PostgreSQL"
 	@$(call pytest,scripts/with-postgres)
 
+# Two gunicorn processes of the example project on one throwaway PostgreSQL and one
+# throwaway Redis (Django's RedisCache), a client alternating between them: revocation,
+# rate limits, cursors and page bookmarks, the count cache, and the cache going down.
+test-multiprocess: $(STAMP)
+	@echo "== two server processes on PostgreSQL and Redis"
+	@$(call pytest,scripts/with-postgres scripts/with-redis,tests/multiprocess)
+
 # Re-runs the suite with a swapped user model, once tests/settings_custom_user.py exists.
 test-custom-user: $(STAMP)
 	@if [ ! -f tests/settings_custom_user.py ]; then \
@@ -90,7 +97,7 @@ test-custom-user: $(STAMP)
 	echo "== pytest on SQLite with tests.settings_custom_user"; \
 	$(call pytest,env -u DATABASE_URL DJANGO_SETTINGS_MODULE=tests.settings_custom_user,--ds=tests.settings_custom_user)
 
-test: lint migrations docs dist browser-deps test-fast test-pg test-custom-user
+test: lint migrations docs dist browser-deps test-fast test-pg test-multiprocess test-custom-user
 	@echo "== make test: all steps passed"
 
 # The full matrix; finds pyenv's other Pythons when they are installed.

@@ -7,7 +7,7 @@ The operations (``OPS``):
 * ``list_first``   ``GET /Users?startIndex=1&count=100`` (Okta's import, first page);
 * ``lookup``       ``GET /Users?filter=userName eq "..."&startIndex=1&count=100``;
 * ``get_user``     ``GET /Users/{id}``;
-* ``create``       ``POST /Users`` with Okta's body (``/work/shared/docs/idp-wire.md`` §3.2),
+* ``create``       ``POST /Users`` with Okta's body,
   a new ``userName`` each time; ``create_nopw`` is the same body without ``password``;
 * ``deactivate``   ``PATCH /Users/{id}`` ``{"op":"replace","value":{"active":false}}``,
   a different active user each time;

@@ -9,7 +9,7 @@ hosts only: this is a load generator. The run is three phases of ``--duration`` 
 each: bare, mix, bare; the ratio is the mix's requests/s over the mean of the two bare
 phases, so that drift on a shared machine hits both sides.
 
-The mix (weights in ``MIX``) is what Okta sends (../shared/docs/idp-wire.md): import pages
+The mix (weights in ``MIX``) is what Okta sends: import pages
 (``startIndex``/``count=100``; each worker walks them in order as Okta's import does, or at
 random with ``--import-order random``), ``userName eq`` lookups, GET by id, create, PUT and PATCH
 updates, deactivation (PATCH ``active``), group push (POST /Groups) and member add/remove
@@ -193,7 +193,7 @@ class MixWorker:
             pages = max(1, self.args.import_span // 100)
             if self.args.import_order == "random":  # a client jumping around: OFFSET
                 start = r.randrange(0, pages) * 100 + 1
-            else:  # Okta (idp-wire §3.5): startIndex=1, then +100, ...
+            else:  # Okta: startIndex=1, then +100, ...
                 start = self.import_page * 100 + 1
                 self.import_page = (self.import_page + 1) % pages
             status, _ = c.request("GET", f"/Users?startIndex={start}&count=100")

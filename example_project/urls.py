@@ -6,6 +6,6 @@ urlpatterns = [
     path("scim/v2/", include("scim_provider.urls")),
     # Self-service SCIM settings of one organization (docs/selfservice.md): base URL, setup
     # instructions, tokens, activity. Superusers only, unless SELF_SERVICE_PERMISSION says
-    # otherwise: open /orgs/1/scim-settings/ after `createsuperuser`.
+    # otherwise: `make demo` prints the admin login and the demo organization's URL.
     path("orgs/<int:tenant>/scim-settings/", include("scim_provider.selfservice.urls")),
 ]

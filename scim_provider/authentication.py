@@ -1,6 +1,6 @@
 """Authenticating identity providers by SCIM token.
 
-Accepted ``Authorization`` forms (../docs/idp-wire §1):
+Accepted ``Authorization`` forms:
 
 * ``Bearer <token>``: Okta "OAuth Bearer Token", Entra "Secret Token";
 * ``Basic base64(apikey:<token>)``: Okta Basic auth; the username is

@@ -11,10 +11,20 @@ Ids are stable; each names one problem:
   SCIM path that does not exist, or a field the user model (or its one-to-one relation) lacks.
 * ``scim_provider.E007``: a ``ROLE_MAPPINGS`` entry names an attribute the schemas lack.
 * ``scim_provider.E008``: ``RATE_LIMIT_CACHE`` names a cache that is not in ``CACHES``.
+* ``scim_provider.E009``: ``GROUP_MODEL`` has no many-to-many relation with the user model.
+* ``scim_provider.E010``: a ``GROUP_FIELDS`` entry or a registered Group attribute names a
+  SCIM path that does not exist, or a field ``GROUP_MODEL`` lacks.
+* ``scim_provider.E011``: a mapped field cannot hold the SCIM attribute's type (a boolean on
+  a ``CharField``, a string on an ``IntegerField``, a complex or multi-valued attribute on a
+  scalar field), for users and groups.
+* ``scim_provider.E012``: ``GROUP_TENANT_FIELD`` is not a foreign key of ``GROUP_MODEL`` to
+  ``TENANT_MODEL``.
 * ``scim_provider.W001``: ``DEBUG`` is off but neither ``SECURE_SSL_REDIRECT`` nor
   ``SECURE_PROXY_SSL_HEADER`` is set: SCIM tokens may travel over plain HTTP.
 * ``scim_provider.W002``: request bodies are logged without redaction.
 * ``scim_provider.W003``: rate limits are on, but their cache keeps nothing (``DummyCache``).
+* ``scim_provider.W005``: ``GROUP_MODEL`` has a required field that nothing fills (a tenant
+  foreign key without ``GROUP_TENANT_FIELD``): creating a host group would fail.
 * ``scim_provider.W006``: the default database is SQLite without ``IMMEDIATE``
   transactions: an identity provider's parallel writes fail with "database is locked".
 """
@@ -27,7 +37,9 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.utils.module_loading import import_string
 
 from .conf import DEFAULTS, IMPORT_STRINGS, SETTING_NAME, TOKEN_PREFIX_MAX_LENGTH, scim_settings
@@ -116,6 +128,7 @@ VALIDATORS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "USER_ADAPTER": (_non_empty_str, "an import string"),
     "GROUP_ADAPTER": (_non_empty_str, "an import string"),
     "GROUP_MODEL": (_optional_str, "None or 'app_label.ModelName'"),
+    "GROUP_TENANT_FIELD": (_optional_str, "None or the name of a foreign key of GROUP_MODEL"),
     "GROUP_DELETE_MODE": (lambda v: v in ("soft", "delete"), "'soft' or 'delete'"),
     "GROUP_PATCH_RESPONSE": (
         lambda v: v in ("auto", "resource", "no_content"),
@@ -334,7 +347,223 @@ def check_user_mappings(app_configs=None, **kwargs) -> list[Error]:
                     id="scim_provider.E006",
                 )
             )
+    return found or _type_errors(USER, model)
+
+
+# SCIM type (RFC 7643 §2.3) -> the model fields that hold its values without loss.
+FITTING_FIELDS: dict[str, tuple[type, ...]] = {
+    "string": (models.CharField, models.TextField),
+    "reference": (models.CharField, models.TextField),
+    "binary": (models.CharField, models.TextField),
+    "boolean": (models.BooleanField,),
+    "integer": (models.IntegerField,),
+    "decimal": (models.DecimalField, models.FloatField),
+    "dateTime": (models.DateTimeField,),
+}
+
+
+def _type_errors(resource: str, model: type[models.Model]) -> list[Error]:
+    """``scim_provider.E011``: each field mapping of ``resource`` onto ``model`` (settings,
+    defaults and registered attributes) names a field that can hold the attribute's values."""
+    from .protocol.paths import AttributePath
+    from .registry import registry
+
+    resource_type = registry.resource_type(resource)
+    found: list[Error] = []
+    for mapping in registry.mappings(resource, model):
+        field = mapping.model_field
+        if field is None or isinstance(field, models.JSONField):
+            continue  # accessors; JSON holds anything
+        path = mapping.path
+        _schema, attribute, sub = resource_type.resolve(
+            AttributePath(path.attribute, path.sub_attribute, path.urn)
+        )
+        leaf = sub or attribute
+        many = attribute.multi_valued and not path.primary
+        fits = not many and isinstance(field, FITTING_FIELDS.get(leaf.type, ()))
+        if field.is_relation or field.primary_key:
+            fits = False
+        if not fits:
+            kind = "multi-valued " if many else ""
+            found.append(
+                Error(
+                    f"The {resource} attribute {str(path)!r} ({kind}{leaf.type}) is mapped onto "
+                    f"{field.model._meta.label}.{field.name} ({type(field).__name__}), which "
+                    "cannot hold its values.",
+                    hint=f"Map it onto a field of a fitting type ({_fitting_names(leaf.type)}), "
+                    "onto a JSONField, or leave it unmapped (kept as JSON on the SCIM link).",
+                    id="scim_provider.E011",
+                )
+            )
     return found
+
+
+def _fitting_names(scim_type: str) -> str:
+    names = [cls.__name__ for cls in FITTING_FIELDS.get(scim_type, ())]
+    return " or ".join(names) if names else "none: map a sub-attribute instead"
+
+
+@register(Tags.models)
+def check_group_model(app_configs=None, **kwargs) -> list[CheckMessage]:
+    """``scim_provider.E009``, ``E010``, ``E011``, ``E012``, ``W004``: the host group model
+    can hold what is mirrored onto it."""
+    from .adapters.groups import GroupAdapter, HostMembership
+    from .mapping import Mapping, ResourcePath
+    from .protocol.errors import ScimError
+    from .registry import GROUP, default_group_fields, registry
+
+    user_settings = getattr(settings, SETTING_NAME, None) or {}
+    if not isinstance(user_settings, dict) or check_settings():
+        return []  # reported as E001-E005 first
+    label = scim_settings.GROUP_MODEL
+    if not label:
+        return []
+    model = apps.get_model(label)
+    found: list[CheckMessage] = []
+    if HostMembership.find(model) is None:
+        found.append(
+            Error(
+                f"{SETTING_NAME}['GROUP_MODEL'] is {label!r}, which has no many-to-many "
+                "relation with the user model: group members cannot be mirrored onto it.",
+                hint="Name a group model with a ManyToManyField to AUTH_USER_MODEL (on either "
+                "side), or set GROUP_MODEL = None to keep groups in SCIM's own tables.",
+                id="scim_provider.E009",
+            )
+        )
+    try:
+        resource_type = registry.resource_type(GROUP)
+    except (ScimError, ValueError, TypeError) as exc:
+        return [
+            *found,
+            Error(f"The registered Group attributes are invalid: {exc}", id="scim_provider.E010"),
+        ]
+    fields = {**default_group_fields(), **(user_settings.get("GROUP_FIELDS") or {})}
+    entries = [
+        (f"{SETTING_NAME}['GROUP_FIELDS'][{path!r}]", path, field)
+        for path, field in fields.items()
+        if field
+    ]
+    entries += [
+        (f"The registered Group attribute {spec.path!r}", spec.path, spec.field)
+        for spec in registry.specs(GROUP)
+        if spec.field
+    ]
+    bad_mapping = False
+    for where, path, field in entries:
+        try:
+            parsed = ResourcePath.parse(path, resource_type)
+        except (ScimError, ValueError):
+            bad_mapping = True
+            found.append(
+                Error(
+                    f"{where}: {path!r} is not an attribute of the SCIM Group schema.",
+                    hint="Register custom attributes with "
+                    "scim_provider.registry.register(..., resource='Group').",
+                    id="scim_provider.E010",
+                )
+            )
+            continue
+        if Mapping(parsed, field=field).bind(model) is None:
+            bad_mapping = True
+            default = path == "displayName" and "GROUP_FIELDS" not in user_settings
+            found.append(
+                Error(
+                    f"{where} maps onto {model._meta.label}.{field}, which does not exist.",
+                    hint=(
+                        "GROUP_FIELDS maps displayName onto 'name' by default: name the "
+                        "field of your group model that holds its name, e.g. "
+                        "{'displayName': 'title'}."
+                        if default
+                        else "Name a field of the group model, or 'relation__field' through "
+                        "a one-to-one relation."
+                    ),
+                    id="scim_provider.E010",
+                )
+            )
+    if not bad_mapping:
+        found += _type_errors(GROUP, model)
+    tenant_field = _tenant_field_error(model)
+    if tenant_field is not None:
+        found.append(tenant_field)
+    adapter = scim_settings.GROUP_ADAPTER
+    filled_by_hook = any(
+        getattr(adapter, name, None) is not getattr(GroupAdapter, name)
+        for name in ("new_host_group", "save_host_group", "write_host_group")
+    )
+    if not filled_by_hook and not bad_mapping:
+        mapped = {m.model_field.name for m in registry.mappings(GROUP, model) if m.model_field}
+        if scim_settings.GROUP_TENANT_FIELD:
+            mapped.add(scim_settings.GROUP_TENANT_FIELD)
+        for field in _required_fields(model):
+            if field.name in mapped:
+                continue
+            is_tenant = (
+                field.many_to_one
+                and scim_settings.TENANT_MODEL
+                and field.related_model._meta.label_lower == scim_settings.TENANT_MODEL.lower()
+            )
+            found.append(
+                Warning(
+                    f"{model._meta.label}.{field.name} is required, and nothing that SCIM "
+                    "mirrors fills it: creating a host group for a pushed group will fail.",
+                    hint=(
+                        f"Set GROUP_TENANT_FIELD = {field.name!r}: each host group then "
+                        "belongs to the tenant of the token that pushed it (docs/groups.md)."
+                        if is_tenant
+                        else "Map it in GROUP_FIELDS, give it a default, or fill it in an "
+                        "override of GroupAdapter.new_host_group() (docs/groups.md)."
+                    ),
+                    id="scim_provider.W005",
+                )
+            )
+    return found
+
+
+def _required_fields(model: type[models.Model]) -> list[models.Field]:
+    """Concrete fields of ``model`` that an unsaved instance cannot leave empty."""
+    required = []
+    for field in model._meta.concrete_fields:
+        if field.primary_key or field.null or field.has_default():
+            continue
+        if field.empty_strings_allowed and not field.is_relation:
+            continue  # saved as "" (a CharField)
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            continue
+        if getattr(field, "db_default", models.NOT_PROVIDED) is not models.NOT_PROVIDED:
+            continue
+        required.append(field)
+    return required
+
+
+def _tenant_field_error(model: type[models.Model]) -> Error | None:
+    """``scim_provider.E012``: ``GROUP_TENANT_FIELD`` is a foreign key to ``TENANT_MODEL``."""
+    name = scim_settings.GROUP_TENANT_FIELD
+    if not name:
+        return None
+    tenant_label = scim_settings.TENANT_MODEL
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        field = None
+    if not tenant_label:
+        problem = "but TENANT_MODEL is not set"
+    elif field is None:
+        problem = f"but {model._meta.label} has no field {name!r}"
+    elif not (field.many_to_one or field.one_to_one) or not field.concrete:
+        problem = f"but {model._meta.label}.{name} is not a foreign key"
+    elif field.related_model is not apps.get_model(tenant_label):
+        problem = (
+            f"but {model._meta.label}.{name} points to "
+            f"{field.related_model._meta.label}, not to TENANT_MODEL ({tenant_label})"
+        )
+    else:
+        return None
+    return Error(
+        f"{SETTING_NAME}['GROUP_TENANT_FIELD'] is {name!r}, {problem}.",
+        hint="Name the ForeignKey of GROUP_MODEL to TENANT_MODEL that says which tenant a "
+        "group belongs to (e.g. 'organization'), or set it to None.",
+        id="scim_provider.E012",
+    )
 
 
 @register(Tags.models)

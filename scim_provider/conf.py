@@ -45,6 +45,8 @@ DEFAULTS: dict[str, Any] = {
     "USER_ATTRIBUTES": [],
     "GROUP_ADAPTER": "scim_provider.adapters.groups.GroupAdapter",
     "GROUP_MODEL": "auth.Group",
+    # The foreign key of GROUP_MODEL to TENANT_MODEL that mirrored host groups get.
+    "GROUP_TENANT_FIELD": None,
     "GROUP_DELETE_MODE": "soft",
     "GROUP_PATCH_RESPONSE": "auto",
     "GROUP_PATCH_RESPONSE_MAX_MEMBERS": 1000,

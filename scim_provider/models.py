@@ -268,12 +268,17 @@ class ScimGroup(ScimLink):
 
     The group and its memberships are kept here, whatever the host does with them; the
     host's own group model (``GROUP_MODEL``, ``auth.Group`` by default) is mirrored by
-    the group adapter: ``host_group_id`` is its primary key as text.
+    the group adapter: ``host_group_id`` is its primary key as text, ``host_group_model``
+    the model it is a key of (``"auth.group"``), so that a key written under another
+    ``GROUP_MODEL`` is never read as a key of the current one.
     """
 
     display_name = models.CharField(_("displayName"), max_length=255)
     display_name_key = models.CharField(_("displayName (lower case)"), max_length=255)
     host_group_id = models.CharField(_("host group"), max_length=64, blank=True, default="")
+    host_group_model = models.CharField(
+        _("host group model"), max_length=100, blank=True, default=""
+    )
     members = models.ManyToManyField(
         ScimUser, through="ScimMembership", related_name="scim_groups", blank=True
     )

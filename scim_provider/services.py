@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -94,7 +95,14 @@ def find_tenant(pk: str | None):
     model = get_tenant_model()
     if model is None:
         raise LookupError("SCIM_PROVIDER['TENANT_MODEL'] is not set.")
-    tenant = model._default_manager.filter(pk=pk).first()
+    try:
+        key = model._meta.pk.to_python(pk)
+    except ValidationError:
+        raise LookupError(
+            f"{pk!r} is not a primary key of {model._meta.verbose_name} (a tenant is named by "
+            "its primary key)."
+        ) from None
+    tenant = model._default_manager.filter(pk=key).first()
     if tenant is None:
         raise LookupError(f"No {model._meta.verbose_name} with primary key {pk!r}.")
     return tenant
@@ -135,7 +143,7 @@ def find_token(identifier: str) -> AbstractScimToken:
     """A token by id, key or displayed prefix (e.g. ``scim_Ab3dE5gH9k``)."""
     tokens = get_token_model()._default_manager
     query = Q(key=identifier) | Q(display_prefix=identifier)
-    if identifier.isdigit():
+    if identifier.isdigit() and int(identifier) < 2**63:
         query |= Q(pk=int(identifier))
     matches = list(tokens.filter(query)[:2])
     if len(matches) != 1:

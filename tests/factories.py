@@ -75,7 +75,7 @@ class ScimUserFactory(factory.django.DjangoModelFactory):
 
 
 class UserBodyFactory(factory.DictFactory):
-    """An Okta-style POST /Users body (idp-wire §3.2)."""
+    """An Okta-style POST /Users body."""
 
     schemas = factory.LazyFunction(lambda: [USER_URN])
     userName = factory.Sequence(lambda n: f"test.user{n}@okta.local")

@@ -1,4 +1,4 @@
-"""Vendor recipes: each vendor guide in ``shared/seeds`` as a configuration of the example project.
+"""Vendor recipes: each vendor's Okta guide as a configuration of the example project.
 
 ``SCIM_RECIPE=<name>`` (environment, read by ``example_project/settings.py``) picks one; its
 module's ``SCIM_PROVIDER`` dict is merged over the project's base settings. Recipe modules

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Profile, Team
+from .models import OrganizationTeam, Profile, Team
 
 
 @admin.register(Profile)
@@ -13,4 +13,11 @@ class ProfileAdmin(admin.ModelAdmin):
 class TeamAdmin(admin.ModelAdmin):
     list_display = ["name", "created_at", "archived_at"]
     list_filter = ["archived_at"]
+    filter_horizontal = ["members"]
+
+
+@admin.register(OrganizationTeam)
+class OrganizationTeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "organization", "created_at"]
+    list_filter = ["organization"]
     filter_horizontal = ["members"]

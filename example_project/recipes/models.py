@@ -6,6 +6,9 @@
 * ``Team``: the host group model of the recipes that push groups (``GROUP_MODEL``); its
   members are a many-to-many to the user model, which the SCIM group mirror keeps in sync.
   ``archived_at`` is set when a pushed group is deleted and the recipe soft-deletes teams.
+* ``OrganizationTeam``: a team owned by an organization (the tenant), as a multi-tenant
+  product has them: a required ``organization`` and names unique per organization. The
+  ``teams`` recipe mirrors pushed groups onto it (``GROUP_TENANT_FIELD = "organization"``).
 """
 
 from django.conf import settings
@@ -36,3 +39,25 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class OrganizationTeam(models.Model):
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="teams"
+    )
+    name = models.CharField(max_length=255)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="organization_teams", blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organization", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="recipes_team_unique_name_per_org"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organization})"

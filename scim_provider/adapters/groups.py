@@ -145,8 +145,8 @@ class GroupAdapter(BaseAdapter):
         """Load the members of ``links`` in one query (for list pages and GET).
 
         With ``limit`` (one group), load nothing and return False when it has more members.
-        Soft-deleted users are not listed (they left their groups when deleted): a member
-        whose ``$ref`` answers 404 would mislead clients.
+        A deleted user leaves its groups (``UserAdapter.leave_groups``); a membership of a
+        user deleted otherwise is not listed: a ``$ref`` answering 404 would mislead.
         """
         by_group: dict[int, list[dict[str, Any]]] = {link.pk: [] for link in links}
         rows = members_of(limit, list(by_group))
@@ -171,25 +171,88 @@ class GroupAdapter(BaseAdapter):
     # The mirrored host group ------------------------------------------------------------
 
     def host_display_name(self, display_name: str) -> str:
-        """The name of the mirrored host group: tenants share the host table, so they
-        get their id as a prefix to keep names unique."""
-        return f"{self.tenant_id}: {display_name}" if self.tenant_id else display_name
+        """The name of the mirrored host group. Tenants that share the host table get their
+        id as a prefix to keep names unique; with ``GROUP_TENANT_FIELD`` the host group
+        belongs to the tenant and keeps the plain name."""
+        if self.tenant_id and not scim_settings.GROUP_TENANT_FIELD:
+            return f"{self.tenant_id}: {display_name}"
+        return display_name
+
+    @property
+    def host_model_label(self) -> str:
+        """What ``ScimGroup.host_group_model`` holds for the current ``GROUP_MODEL``."""
+        model = self.model
+        return model._meta.label_lower if model is not None else ""
+
+    def host_group_key(self, link: ScimGroup) -> str | None:
+        """The primary key (text) of ``link``'s host group, if it is a row of the current
+        ``GROUP_MODEL``: a key written under another model is never read as one of this."""
+        if link.host_group_id and link.host_group_model == self.host_model_label:
+            return link.host_group_id
+        return None
+
+    def host_tenant_field(self) -> models.ForeignKey | None:
+        """The foreign key of ``GROUP_MODEL`` to the tenant (``GROUP_TENANT_FIELD``)."""
+        name, model = scim_settings.GROUP_TENANT_FIELD, self.model
+        return model._meta.get_field(name) if name and model is not None else None
+
+    def host_tenant_value(self) -> Any:
+        """The value of the host groups' tenant field for this adapter's tenant."""
+        field = self.host_tenant_field()
+        if field is None or not self.tenant_id:
+            return None
+        return field.target_field.to_python(self.tenant_id)
+
+    def get_host_group_queryset(self) -> models.QuerySet:
+        """The host groups this tenant's groups may mirror onto, be it to reuse one by
+        name or to write one by key: with ``GROUP_TENANT_FIELD``, the tenant's own."""
+        queryset = self.model._default_manager.all()
+        field = self.host_tenant_field()
+        if field is None:
+            return queryset
+        value = self.host_tenant_value()
+        if value is None:
+            return queryset.filter(**{f"{field.attname}__isnull": True})
+        return queryset.filter(**{field.attname: value})
+
+    def new_host_group(self, resource: dict[str, Any]) -> models.Model:
+        """A new, unsaved host group for ``resource`` (its mapped fields are written next).
+
+        With ``GROUP_TENANT_FIELD`` it belongs to this adapter's tenant. Override it to
+        fill other required fields of your group model (a creator, a workspace...).
+        """
+        host = self.model()
+        field = self.host_tenant_field()
+        if field is not None:
+            value = self.host_tenant_value()
+            if value is None and not field.null:
+                raise errors.Forbidden(
+                    f"This token has no tenant, and every {self.model._meta.verbose_name} "
+                    "belongs to one (GROUP_TENANT_FIELD): use a token bound to a tenant."
+                )
+            setattr(host, field.attname, value)
+        return host
 
     def host_group(self, link: ScimGroup, *, for_update: bool = False) -> models.Model | None:
-        """The host group ``link`` mirrors (locked with ``for_update``), if any."""
-        model = self.model
-        if model is None or not link.host_group_id:
+        """The host group ``link`` mirrors (locked with ``for_update``), if any: a row of
+        the current ``GROUP_MODEL`` among ``get_host_group_queryset()``."""
+        key = self.host_group_key(link)
+        if key is None:
             return None
-        rows = model._default_manager.filter(pk=_host_pk(model, link.host_group_id))
+        rows = self.get_host_group_queryset().filter(pk=_host_pk(self.model, key))
         return (rows.select_for_update() if for_update else rows).first()
 
     def save_host_group(self, link: ScimGroup, resource: dict[str, Any]) -> models.Model | None:
         """Create or update (the changed columns of) the mirrored host group; None when
-        ``GROUP_MODEL`` is None. Sets ``link.host_group_id``; the link is saved after."""
-        model = self.model
-        if model is None:
+        ``GROUP_MODEL`` is None. Sets the link's host columns; the link is saved after.
+
+        A saved group that gets a host group it did not have (the old one was deleted by
+        hand, or belongs to a previous ``GROUP_MODEL``) gives it its current members.
+        """
+        if self.model is None:
             return None
-        host = self.host_group(link, for_update=True) or model()
+        key = self.host_group_key(link)
+        host = self.host_group(link, for_update=True) or self.new_host_group(resource)
         row = HostRow(host, tuple({m.relation for m in self.mappings if m.relation}))
         pending = self.write_host_group(host, resource)
         if host.pk is None:
@@ -198,8 +261,19 @@ class GroupAdapter(BaseAdapter):
                 row = HostRow(orphan)
                 host, pending = orphan, self.write_host_group(orphan, resource)
         row.save(pending)
-        link.host_group_id = str(host.pk)
+        link.host_group_id, link.host_group_model = str(host.pk), self.host_model_label
+        if link.pk is not None and link.host_group_id != key:
+            self.fill_host_group(link)
         return host
+
+    def needs_host_group(self, link: ScimGroup) -> bool:
+        """Whether ``link`` has no host group of the current ``GROUP_MODEL`` (its key names a
+        row of another model, or none): its next write gives it one."""
+        return self.model is not None and self.host_group_key(link) is None
+
+    def fill_host_group(self, link: ScimGroup) -> None:
+        """Put every current member of ``link`` into its (new) host group."""
+        self.mirror_members(link, sorted(set(self.current_members(link).values())), [])
 
     def write_host_group(
         self, host: models.Model, resource: dict[str, Any]
@@ -218,9 +292,10 @@ class GroupAdapter(BaseAdapter):
         ``host`` is about to take, if no live group mirrors it: reused by a new group.
 
         A soft-deleted group keeps its host group, whose name is usually unique
-        (``auth.Group.name``): without this, pushing a deleted group again would be a 409.
-        Host groups that SCIM did not create, or that another group mirrors, are never
-        taken over (the POST is then a 409).
+        (``auth.Group.name``, ``unique(organization, name)``): without this, pushing a
+        deleted group again would be a 409. Only this tenant's host groups are candidates
+        (``get_host_group_queryset()``); host groups that SCIM did not create, or that
+        another group mirrors, are never taken over (the POST is then a 409).
         """
         mapping = next(
             (
@@ -234,12 +309,14 @@ class GroupAdapter(BaseAdapter):
             return None
         name = getattr(host, mapping.model_field.attname)
         candidates = list(
-            type(host)._default_manager.filter(**{mapping.model_field.name: name})[:2]
+            self.get_host_group_queryset().filter(**{mapping.model_field.name: name})[:2]
         )
         if len(candidates) != 1:
             return None
         candidate = candidates[0]
-        mirrored_by = ScimGroup.objects.filter(host_group_id=str(candidate.pk))
+        mirrored_by = ScimGroup.objects.filter(
+            host_group_model=self.host_model_label, host_group_id=str(candidate.pk)
+        )
         owners = {
             (tenant_id, deleted_at is not None)
             for tenant_id, deleted_at in mirrored_by.values_list("tenant_id", "deleted_at")
@@ -260,10 +337,10 @@ class GroupAdapter(BaseAdapter):
     def mirror_members(self, link: ScimGroup, added: list[int], removed: list[int]) -> None:
         """Give the mirrored host group the same member changes (host user pks): one
         statement per change and chunk of ids, whatever the group's size."""
-        host = self.host_membership()
-        if host is None or not link.host_group_id:
+        host, key = self.host_membership(), self.host_group_key(link)
+        if host is None or key is None:
             return
-        group_pk = _host_pk(self.model, link.host_group_id)
+        group_pk = _host_pk(self.model, key)
         for chunk in chunks(removed):
             _delete_rows(host.table, host.group_column, group_pk, host.user_column, chunk)
         user_model = get_user_model()
@@ -291,30 +368,38 @@ class GroupAdapter(BaseAdapter):
         self.add_members(write, members)
 
     def update(self, write: Write) -> None:
-        """Write the attributes that changed and apply the member delta."""
+        """Write the attributes that changed and apply the member delta; a group without a
+        host group of the current ``GROUP_MODEL`` gets one (``needs_host_group``)."""
         link, change = write.link, write.change
+        rebind = self.needs_host_group(link)
         if change.delta is not None:
             self.apply_members(write, change.delta)
         attributes_changed = set(change.changed) - {"members"}
+        host_changed = "displayName" in attributes_changed or any(
+            str(m.path) in attributes_changed for m in self.mappings
+        )
         if attributes_changed:
             self.fill_link(link, change.resource, write.private)
-            with integrity_guard(self):
-                if "displayName" in attributes_changed or any(
-                    str(m.path) in attributes_changed for m in self.mappings
-                ):
-                    self.save_host_group(link, change.resource)
+        elif write.members_moved:
+            link.updated_at = timezone.now()
+            link.version += 1
+        elif not rebind:
+            return
+        with integrity_guard(self):
+            if host_changed or rebind:
+                self.save_host_group(link, change.resource)
+            if attributes_changed or rebind:
                 link.save()
+            else:  # only members: the version and time, not the whole row
+                ScimGroup.objects.filter(pk=link.pk).update(
+                    updated_at=link.updated_at, version=link.version
+                )
+        if attributes_changed:
             write.notify(
                 signals.group_updated,
                 group=link,
                 resource=change.resource,
                 changed=attributes_changed,
-            )
-        elif write.members:
-            link.updated_at = timezone.now()
-            link.version += 1
-            ScimGroup.objects.filter(pk=link.pk).update(
-                updated_at=link.updated_at, version=link.version
             )
 
     def delete(self, write: Write) -> None:

@@ -10,7 +10,8 @@ request). One resolver turns a ``path`` into a ``_Target`` (schema, attribute, o
 sub-attribute, optional value filter); ``add``, ``replace`` and ``remove`` act on targets,
 and an operation without ``path`` is expanded into one target per key of its value.
 
-Semantics (RFC 7644 §3.5.2.1-3) and the IdP quirks of ../shared/docs/idp-wire.md:
+Semantics (RFC 7644 §3.5.2.1-3) and what Okta and Entra really send (docs/okta.md,
+docs/entra.md):
 
 * ``op`` is case-insensitive (Entra sends ``Add``/``Replace``/``Remove``).
 * ``add`` to a multi-valued attribute appends, merging an element that has the same

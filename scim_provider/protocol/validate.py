@@ -22,7 +22,7 @@ Always, whatever the leniency (RFC-mandated or harmless):
 
 What differs is the ``Policy`` below, one table. ``True`` means "tolerate", and the
 LENIENT column is the default because Okta and Entra send all of it
-(../shared/docs/idp-wire.md §3.2, §3.6, §4, §5):
+(docs/okta.md, docs/entra.md, docs/internals/protocol.md):
 
 =======================  ===============================================  ======  =======
 rule                     example                                          STRICT  LENIENT

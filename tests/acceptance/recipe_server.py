@@ -94,6 +94,7 @@ class RecipeServer:
 
     def __init__(self, recipe: str, directory: Path) -> None:
         template, self.token = template_database(directory)
+        self.template_token = self.token
         self.recipe = recipe
         self.db_path = directory / f"{recipe}.sqlite3"
         shutil.copyfile(template, self.db_path)
@@ -142,6 +143,19 @@ class RecipeServer:
     def manage(self, *args: str) -> str:
         """Run a management command of the example project on this server's database."""
         return _manage(self.db_path, self.recipe, *args)
+
+    def use_organization(self, name: str) -> str:
+        """Authenticate from now on with a new token bound to the organization ``name``
+        (created if missing), as ``make demo`` makes one; return the organization's id."""
+        output = self.manage("demo_setup", "--organization", name, "--base-url", self.root)
+        self.token = output.strip().splitlines()[-1].strip()
+        self.authorization = f"Bearer {self.token}"
+        (org_id,) = self.sql("SELECT id FROM organizations_organization WHERE name = ?", name)[0]
+        return str(org_id)
+
+    @property
+    def root(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     def use_basic_auth(self, username: str = "apikey") -> None:
         """Okta's Basic auth template: ``base64(username:token)``."""
@@ -296,9 +310,23 @@ class RecipeServer:
             teams[name] = {"archived": archived_at is not None, "members": {m for (m,) in members}}
         return teams
 
+    def organization_teams(self, org_id: str) -> dict[str, set[str]]:
+        """``{team name: {username, ...}}`` of the organization's ``OrganizationTeam`` rows."""
+        teams: dict[str, set[str]] = {}
+        for team_id, name in self.sql(
+            "SELECT id, name FROM recipes_organizationteam WHERE organization_id = ?", org_id
+        ):
+            members = self.sql(
+                "SELECT u.username FROM recipes_organizationteam_members m"
+                " JOIN auth_user u ON u.id = m.user_id WHERE m.organizationteam_id = ?",
+                team_id,
+            )
+            teams[name] = {m for (m,) in members}
+        return teams
+
 
 def okta_user(user_name: str, given: str, family: str, **extra: Any) -> dict[str, Any]:
-    """The body of Okta's ``POST /Users`` (idp-wire §3.2), placeholder password included."""
+    """The body of Okta's ``POST /Users``, placeholder password included."""
     return {
         "schemas": [USER_URN],
         "userName": user_name,

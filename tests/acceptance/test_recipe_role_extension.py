@@ -157,3 +157,22 @@ def test_what_happens_after_pushing(okta):
     assert again["id"] != admins["id"]
     assert okta.teams()["Org Admins"] == {"archived": False, "members": {"bo@testmu.example"}}
     assert role(okta, bo) == "Admin"
+
+    # No group grants a role any more, and Okta set none on the user: with ``default``
+    # unset (None) the role is cleared, as docs/roles.md says; nothing stale is kept.
+    assert okta.delete(f"/Groups/{guests['id']}").status == 204
+    assert okta.delete(f"/Groups/{again['id']}").status == 204
+    assert role(okta, ada) is None and role(okta, bo) is None
+
+
+def test_a_role_okta_set_on_the_user_is_what_remains(okta):
+    """A direct role (set in Okta's profile) is what a user falls back to after groups."""
+    cy = okta.provision(
+        okta_user("cy@testmu.example", "Cy", "Po", **{LT_USER: {"OrganizationRole": "Guest"}})
+    )
+    admins = lt_group(okta, "Release Admins", "Admin", [cy])
+    assert role(okta, cy) == "Admin"
+    okta.patch(
+        f"/Groups/{admins['id']}", {"op": "remove", "path": f'members[value eq "{cy["id"]}"]'}
+    )
+    assert role(okta, cy) == "Guest"

@@ -1,10 +1,12 @@
-"""Recipe ``teams`` (Qualytics, guide 003) replayed over HTTP: pushed groups are host teams."""
+"""Recipe ``teams`` (Qualytics, guide 003) replayed over HTTP: pushed groups are the teams of
+the organization whose token pushed them (``recipes.OrganizationTeam``: a required
+``organization``, names unique per organization)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.acceptance.recipe_server import RecipeServer, okta_user
+from tests.acceptance.recipe_server import ERROR_URN, RecipeServer, okta_user
 
 
 @pytest.fixture(scope="module")
@@ -14,11 +16,28 @@ def okta(tmp_path_factory):
     server.stop()
 
 
-def test_test_api_credentials(okta):
+@pytest.fixture(scope="module")
+def orgs(okta):
+    """Two organizations' tokens: ``{name: (org id, Authorization header)}``."""
+    found = {}
+    for name in ("Qualytics", "Globex"):
+        org_id = okta.use_organization(name)
+        found[name] = (org_id, okta.authorization)
+    return found
+
+
+def act_as(okta, orgs, name: str) -> str:
+    org_id, okta.authorization = orgs[name]
+    return org_id
+
+
+def test_test_api_credentials(okta, orgs):
+    act_as(okta, orgs, "Qualytics")
     okta.test_api_credentials()
 
 
-def test_assign_people_then_push_groups(okta):
+def test_assign_people_then_push_groups(okta, orgs):
+    org = act_as(okta, orgs, "Qualytics")
     okta.test_api_credentials()
     ann = okta.provision(okta_user("ann@qualytics.example", "Ann", "Lee"))
     bob = okta.provision(okta_user("bob@qualytics.example", "Bob", "Ray"))
@@ -26,7 +45,7 @@ def test_assign_people_then_push_groups(okta):
 
     # Push Groups > Find group by name > Save: POST with the current members.
     group = okta.push_group("Data Engineering", [ann, bob])
-    assert okta.teams()["Data Engineering"]["members"] == {
+    assert okta.organization_teams(org)["Data Engineering"] == {
         "ann@qualytics.example",
         "bob@qualytics.example",
     }
@@ -50,7 +69,7 @@ def test_assign_people_then_push_groups(okta):
             ],
         },
     )
-    assert okta.teams()["Data Engineering"]["members"] == {
+    assert okta.organization_teams(org)["Data Engineering"] == {
         "ann@qualytics.example",
         "cid@qualytics.example",
     }
@@ -59,13 +78,13 @@ def test_assign_people_then_push_groups(okta):
     okta.patch(
         path, {"op": "replace", "value": {"id": group["id"], "displayName": "Data Platform"}}
     )
-    teams = okta.teams()
+    teams = okta.organization_teams(org)
     assert "Data Engineering" not in teams
-    assert teams["Data Platform"]["members"] == {"ann@qualytics.example", "cid@qualytics.example"}
+    assert teams["Data Platform"] == {"ann@qualytics.example", "cid@qualytics.example"}
 
     # Full push: replace the member list.
     okta.patch(path, {"op": "replace", "path": "members", "value": [{"value": bob["id"]}]})
-    assert okta.teams()["Data Platform"]["members"] == {"bob@qualytics.example"}
+    assert okta.organization_teams(org)["Data Platform"] == {"bob@qualytics.example"}
 
     # Users pushed by an AIW app: PUT of the whole group.
     okta.ok(
@@ -78,31 +97,68 @@ def test_assign_people_then_push_groups(okta):
             "members": [{"value": ann["id"]}, {"value": bob["id"]}],
         },
     )
-    assert okta.teams()["Data Platform"]["members"] == {
+    assert okta.organization_teams(org)["Data Platform"] == {
         "ann@qualytics.example",
         "bob@qualytics.example",
     }
 
     # A deactivated person stays a member until Okta removes them.
     okta.set_active(ann["id"], False)
-    assert "ann@qualytics.example" in okta.teams()["Data Platform"]["members"]
+    assert "ann@qualytics.example" in okta.organization_teams(org)["Data Platform"]
 
     # Unlink with "Delete the group in the target app": the team goes.
     assert okta.delete(path).status == 204
-    assert "Data Platform" not in okta.teams()
+    assert "Data Platform" not in okta.organization_teams(org)
     assert okta.get(path).status == 404
     assert okta.sql("SELECT count(*) FROM auth_user WHERE username LIKE '%@qualytics.example'") == [
         (3,)
     ]
 
+    # Pushed again: a new team of the organization, with the members of the push.
+    again = okta.push_group("Data Platform", [bob])
+    assert again["id"] != group["id"]
+    assert okta.organization_teams(org)["Data Platform"] == {"bob@qualytics.example"}
 
-def test_two_groups_share_a_person(okta):
+
+def test_two_organizations_push_teams_of_the_same_name(okta, orgs):
+    qualytics = act_as(okta, orgs, "Qualytics")
     dee = okta.provision(okta_user("dee@qualytics.example", "Dee", "Kay"))
     one = okta.push_group("Analysts", [dee])
-    two = okta.push_group("Reviewers", [dee])
-    okta.patch(f"/Groups/{one['id']}", {"op": "remove", "path": f'members[value eq "{dee["id"]}"]'})
-    teams = okta.teams()
-    assert teams["Analysts"]["members"] == set()
-    assert teams["Reviewers"]["members"] == {"dee@qualytics.example"}
-    user = okta.ok("GET", f"/Users/{dee['id']}?attributes=groups")
+    globex = act_as(okta, orgs, "Globex")
+    eve = okta.provision(okta_user("eve@globex.example", "Eve", "Hart"))
+    other = okta.push_group("Analysts", [eve])
+    assert other["id"] != one["id"]
+    assert okta.organization_teams(qualytics)["Analysts"] == {"dee@qualytics.example"}
+    assert okta.organization_teams(globex)["Analysts"] == {"eve@globex.example"}
+    # Globex cannot see, rename or fill Qualytics' group.
+    assert okta.get(f"/Groups/{one['id']}").status == 404
+    response = okta.patch(
+        f"/Groups/{one['id']}", {"op": "replace", "value": {"displayName": "Taken"}}
+    )
+    assert response.status == 404 and response.body["schemas"] == [ERROR_URN]
+    assert okta.organization_teams(qualytics)["Analysts"] == {"dee@qualytics.example"}
+
+
+def test_two_groups_share_a_person(okta, orgs):
+    org = act_as(okta, orgs, "Qualytics")
+    fay = okta.provision(okta_user("fay@qualytics.example", "Fay", "Kay"))
+    one = okta.push_group("Auditors", [fay])
+    two = okta.push_group("Reviewers", [fay])
+    okta.patch(f"/Groups/{one['id']}", {"op": "remove", "path": f'members[value eq "{fay["id"]}"]'})
+    teams = okta.organization_teams(org)
+    assert teams["Auditors"] == set()
+    assert teams["Reviewers"] == {"fay@qualytics.example"}
+    user = okta.ok("GET", f"/Users/{fay['id']}?attributes=groups")
     assert [g["value"] for g in user["groups"]] == [two["id"]]
+
+
+def test_a_token_without_organization_is_told_why(okta):
+    """The template token is bound to no organization: it may read, not create teams."""
+    okta.authorization = f"Bearer {okta.template_token}"
+    okta.test_api_credentials()
+    response = okta.post(
+        "/Groups",
+        {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Nobody's"},
+    )
+    assert response.status == 403, response
+    assert "tenant" in response.body["detail"]

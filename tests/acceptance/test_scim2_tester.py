@@ -1,5 +1,5 @@
-"""scim2-tester (python-scim) against ``live_server``: the conformance suite of
-``../shared/tools/conformance.sh``, run in process, must find nothing wrong.
+"""scim2-tester (python-scim) against ``live_server``: the third-party conformance
+suite, run in process, must find nothing wrong.
 
 Counted as failures, as the script does: results in ERROR, CRITICAL or DEVIATION. The
 whole suite runs (discovery, then CRUD, PATCH and filters on Users and Groups); the Group

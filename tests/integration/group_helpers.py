@@ -25,7 +25,7 @@ MEMBERSHIP_TABLE = ScimMembership._meta.db_table
 
 
 def group_body(display_name: str = "Test SCIMv2", members: Iterable[Any] = (), **extra) -> dict:
-    """An Okta push body (idp-wire §4.1); ``members`` are SCIM user ids or member dicts."""
+    """An Okta push body; ``members`` are SCIM user ids or member dicts."""
     return {
         "schemas": [GROUP_URN],
         "displayName": display_name,

@@ -1,4 +1,4 @@
-"""/Groups end to end: create, read, list, replace, delete (RFC 7644 §3.3-§3.6, idp-wire §4)."""
+"""/Groups end to end: create, read, list, replace, delete (RFC 7644 §3.3-§3.6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Microsoft Entra group provisioning (idp-wire §4.2): capitalized ops, value-list removal."""
+"""Microsoft Entra group provisioning: capitalized ops, value-list removal."""
 
 from __future__ import annotations
 

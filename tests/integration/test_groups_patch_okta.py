@@ -1,4 +1,4 @@
-"""Okta Group Push over PATCH (idp-wire §4.1): members in and out, rename, full push."""
+"""Okta Group Push over PATCH: members in and out, rename, full push."""
 
 from __future__ import annotations
 

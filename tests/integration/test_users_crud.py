@@ -1,4 +1,4 @@
-"""/Users end to end: every endpoint and status (RFC 7644 §3.3-§3.6, idp-wire §3)."""
+"""/Users end to end: every endpoint and status (RFC 7644 §3.3-§3.6)."""
 
 from __future__ import annotations
 

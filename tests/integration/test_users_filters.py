@@ -1,4 +1,4 @@
-"""GET /Users?filter=...: every filter family the identity providers send (idp-wire §3.1)."""
+"""GET /Users?filter=...: every filter family the identity providers send."""
 
 from __future__ import annotations
 

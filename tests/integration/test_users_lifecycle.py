@@ -1,4 +1,4 @@
-"""Deactivate, reactivate, DELETE (soft and hard) and re-provisioning (idp-wire §3.8, §3.9)."""
+"""Deactivate, reactivate, DELETE (soft and hard) and re-provisioning."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""PATCH /Users/{id}: the forms Okta and Entra send (idp-wire §3.7, §3.8, §3.7 manager)."""
+"""PATCH /Users/{id}: the forms Okta and Entra send."""
 
 from __future__ import annotations
 

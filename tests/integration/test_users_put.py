@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def okta_put_body(user: dict, **changes) -> dict:
-    """What Okta's AIW PUT looks like after its GET (idp-wire §3.6, 2018 capture)."""
+    """What Okta's AIW PUT looks like after its GET."""
     body = {
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
         "id": user["id"],

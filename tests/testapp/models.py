@@ -9,6 +9,9 @@
 * ``Organization``: the tenant model of the tenant tests.
 * ``Team``: a host group model that is not ``auth.Group`` (``GROUP_MODEL = "testapp.Team"``),
   its members a many-to-many to the user model declared on the group side.
+* ``OrgTeam``: a tenant-owned host group model, as a multi-tenant product has one: a NOT NULL
+  foreign key to its ``Organization`` (``GROUP_TENANT_FIELD = "organization"``) and names
+  unique per organization.
 """
 
 from django.conf import settings
@@ -83,6 +86,24 @@ class Profile(models.Model):
 class Team(models.Model):
     name = models.CharField(max_length=150, unique=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrgTeam(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(max_length=150)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="org_teams", blank=True
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="testapp_orgteam_unique_name"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -1,7 +1,7 @@
 """Filter cases shared by the tests and the parser benchmark (RFC 7644 §3.4.2.2).
 
 ``RFC``: the examples of RFC 7644 §3.4.2.2 and §3.5.2; ``IDP``: every filter of
-``idp-wire.md`` (Okta, Entra ID); ``GRAMMAR``: one case or more per production
+what Okta and Entra ID send; ``GRAMMAR``: one case or more per production
 and edge; ``LENIENT``: what the RFC does not allow but we accept on purpose.
 ``INVALID``: ``(text, position)``, the position the error detail must name
 (``None`` when the error is about the whole filter).

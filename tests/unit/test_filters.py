@@ -396,7 +396,7 @@ GROUP = {
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        # eq, case-insensitive by default (idp-wire quirk 1)
+        # eq, case-insensitive by default
         ('userName eq "bjensen@example.com"', True),
         ('userName eq "BJENSEN@EXAMPLE.COM"', True),
         ('USERNAME eq "bjensen@example.com"', True),

@@ -1,4 +1,4 @@
-"""PATCH engine (RFC 7644 §3.5.2) and the PATCH quirks of Okta and Entra (idp-wire.md)."""
+"""PATCH engine (RFC 7644 §3.5.2) and the PATCH quirks of Okta and Entra."""
 
 from __future__ import annotations
 
@@ -388,7 +388,7 @@ CASES = [
         {"title": "Tour Guide", "id": ABSENT, "meta": ABSENT},
         {"title"},
     ),
-    # Entra ID (idp-wire.md §3.7, §3.8, §4.2).
+    # Entra ID.
     (
         "entra-default-job-update",
         HOME_ONLY,
@@ -574,7 +574,7 @@ CASES = [
         {"displayName": "Guides", "members": TOUR_GUIDES["members"]},
         {"displayName"},
     ),
-    # Okta (idp-wire.md §3.8, §4.1).
+    # Okta.
     (
         "okta-deactivate",
         BJENSEN,

@@ -94,7 +94,7 @@ PATCH_PATHS = [
     ),
     ('addresses[type eq "work"].streetAddress', PatchPath(p("addresses"), WORK, "streetAddress")),
     ('emails[type eq "work"]', PatchPath(p("emails"), WORK)),
-    # idp-wire.md
+    # what Okta and Entra send
     ('emails[type eq "work"].value', PatchPath(p("emails"), WORK, "value")),
     ('members[value eq "00aa"]', PatchPath(p("members"), eq("value", "00aa"))),
     ("displayName", PatchPath(p("displayName"))),

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from scim_provider import services
+from scim_provider.management import arguments
 
 
 class Command(BaseCommand):
@@ -12,12 +13,11 @@ class Command(BaseCommand):
         parser.add_argument("--tenant", help="Primary key of the tenant to bind the token to.")
 
     def handle(self, *args, name, expires_in, tenant, **options):
-        if expires_in is not None and expires_in <= 0:
-            raise CommandError("--expires-in must be a positive number of days.")
-        try:
-            tenant_obj = services.find_tenant(tenant)
-        except LookupError as exc:
-            raise CommandError(str(exc)) from exc
+        arguments.days(expires_in, "--expires-in")
+        max_length = services.get_token_model()._meta.get_field("name").max_length
+        if not name.strip() or len(name) > max_length:
+            raise CommandError(f"--name must be 1 to {max_length} characters.")
+        tenant_obj = arguments.tenant(tenant)
         token, plaintext = services.create_token(
             name, expires_in_days=expires_in, tenant=tenant_obj
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from scim_provider import services
+from scim_provider.management import arguments
 
 
 class Command(BaseCommand):
@@ -26,10 +27,7 @@ class Command(BaseCommand):
     def handle(self, *args, tenant, batch_size, dry_run, **options):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
-        try:
-            tenant_obj = services.find_tenant(tenant)
-        except LookupError as exc:
-            raise CommandError(str(exc)) from exc
+        tenant_obj = arguments.tenant(tenant)
         verbosity = options.get("verbosity", 1)
         result = services.link_existing_users(
             tenant=tenant_obj,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from scim_provider.conf import scim_settings
+from scim_provider.management import arguments
 from scim_provider.requestlog import purge
 
 
@@ -28,8 +29,9 @@ class Command(BaseCommand):
         if days is None:
             self.stdout.write("REQUEST_LOG_MAX_AGE_DAYS is None and no --older-than: kept all.")
             return
-        if days < 0 or batch_size < 1:
-            raise CommandError("--older-than must be 0 or more and --batch-size at least 1.")
+        arguments.days(days, "--older-than", minimum=0)
+        if batch_size < 1:
+            raise CommandError("--batch-size must be at least 1.")
         if dry_run:
             count = purge(days, dry_run=True)
             self.stdout.write(

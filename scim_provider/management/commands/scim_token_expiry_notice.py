@@ -9,9 +9,10 @@ sends again. Rotated tokens are skipped: their expiry is the rotation's grace pe
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from scim_provider import services
+from scim_provider.management import arguments
 
 
 class Command(BaseCommand):
@@ -36,8 +37,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, days: list[int], force: bool, **options):
-        if any(d < 0 for d in days):
-            raise CommandError("--days must be 0 or more.")
+        for value in days:
+            arguments.days(value, "--days", minimum=0)
         horizon = max(days)
         due = len(services.tokens_expiring(horizon))
         sent = services.notify_expiring_tokens(days, force=force)

@@ -7,9 +7,9 @@ see ``scim_provider.selfservice.groupmaps.resync_tenants``.
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from scim_provider import services
+from scim_provider.management import arguments
 from scim_provider.models import tenant_key
 from scim_provider.selfservice import groupmaps
 
@@ -29,10 +29,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, tenant, dry_run, **options):
-        try:
-            tenant_ids = None if tenant is None else [tenant_key(services.find_tenant(tenant))]
-        except LookupError as exc:
-            raise CommandError(str(exc)) from exc
+        tenant_ids = None if tenant is None else [tenant_key(arguments.tenant(tenant))]
         reports = groupmaps.resync_tenants(tenant_ids, dry_run=dry_run)
         verb = "Would apply" if dry_run else "Applied"
         for report in reports:
