@@ -45,12 +45,16 @@ def create_user(users_client):
 
 @pytest.fixture
 def tenant_clients(db, scim_config):
-    """Two clients whose tokens are bound to two organizations: ``(client_a, client_b)``."""
+    """Two clients whose tokens are bound to two organizations: ``(client_a, client_b)``.
+
+    Isolation tests: both tenants provision ``example.com`` people, so ``DOMAIN_POLICY`` is
+    off here (``test_domain_policy.py`` tests it).
+    """
     from rest_framework.test import APIClient
 
     from tests.factories import OrganizationFactory
 
-    scim_config(TENANT_MODEL="testapp.Organization")
+    scim_config(TENANT_MODEL="testapp.Organization", DOMAIN_POLICY="off")
     clients = []
     for org in OrganizationFactory.create_batch(2):
         _token, plaintext = services.create_token(f"token of {org}", tenant=org)
