@@ -285,7 +285,9 @@ class TokenListView(SelfServiceView):
 
     def render(self, template=None, status=200, **extra):
         tokens = list(services.tenant_tokens(self.tenant_id))
+        rotated = services.rotated_token_pks(token.pk for token in tokens)
         for token in tokens:
+            token.rotated = str(token.pk) in rotated  # rotated once: no second rotation
             token.rotate_url = self.urls("token-rotate", pk=token.pk)
             token.revoke_url = self.urls("token-revoke", pk=token.pk)
         return super().render(template, status, tokens=tokens, **extra)
@@ -335,8 +337,8 @@ class TokenActionView(SelfServiceView):
             return self.redirect("tokens")
         try:
             new, plaintext = services.rotate_token(token, actor=self.actor)
-        except services.TokenNotUsable:
-            messages.error(request, _("Only an active token can be rotated."))
+        except services.TokenNotUsable as exc:
+            messages.error(request, str(exc))
             return self.redirect("tokens")
         return self.render(
             "token_secret.html", token=new, plaintext=plaintext, previous=token, rotated=True
