@@ -8,7 +8,6 @@ and an error rolls the whole request back (``handlers.exception_handler``).
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -44,8 +43,6 @@ from .registry import GROUP, USER
 from .renderers import ScimContentNegotiation, ScimJSONRenderer
 
 SEARCH_REQUEST_URN = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
-
-logger = logging.getLogger("scim_provider")
 
 
 class ScimView(APIView):

@@ -85,3 +85,20 @@ def emails_have_their_own_field() -> bool:
 needs_first_name = pytest.mark.skipif(
     not has_field("first_name"), reason="the user model has no first_name"
 )
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    """``frozen_clock.now``: the rate limiter's time, at the start of a minute; move it by
+    hand."""
+    from scim_provider import throttling
+
+    class Clock:
+        now = 1_700_000_040.0  # a multiple of 60 and of 3600
+
+        def __call__(self):
+            return self.now
+
+    clock = Clock()
+    monkeypatch.setattr(throttling, "clock", clock)
+    return clock

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from scim_provider import services, throttling
+from scim_provider import services
 from scim_provider.models import ScimRequestLog, get_token_model
 from tests.conftest import SCIM, assert_scim_error
 from tests.integration.group_helpers import GROUPS, create_group, make_users
@@ -20,19 +20,6 @@ from tests.integration.tenant_world import client_for
 
 pytestmark = pytest.mark.django_db
 CONFIG = f"{SCIM}/ServiceProviderConfig"
-
-
-@pytest.fixture
-def frozen_clock(monkeypatch):
-    class Clock:
-        now = 1_700_000_040.0
-
-        def __call__(self):
-            return self.now
-
-    clock = Clock()
-    monkeypatch.setattr(throttling, "clock", clock)
-    return clock
 
 
 # GET /Groups renders a bounded number of members ------------------------------------------

@@ -15,21 +15,6 @@ pytestmark = pytest.mark.django_db
 CONFIG = f"{SCIM}/ServiceProviderConfig"
 
 
-@pytest.fixture
-def frozen_clock(monkeypatch):
-    """``frozen_clock.now``: the limiter's time, at the start of a minute; move it by hand."""
-
-    class Clock:
-        now = 1_700_000_040.0  # a multiple of 60 and of 3600
-
-        def __call__(self):
-            return self.now
-
-    clock = Clock()
-    monkeypatch.setattr(throttling, "clock", clock)
-    return clock
-
-
 def client_for(plaintext: str, address: str = "127.0.0.1") -> APIClient:
     client = APIClient(REMOTE_ADDR=address)
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
