@@ -365,7 +365,7 @@ class DomainsView(SelfServiceView):
             template,
             status,
             domains=rows,
-            policy=scim_settings.DOMAIN_POLICY,
+            enforced=domains.policy_applies(self.tenant_id),
             **extra,
         )
 

@@ -268,3 +268,10 @@ def test_default_lookup_reads_txt_records(monkeypatch):
     assert domains.lookup_txt("empty.example") == []
     with pytest.raises(domains.LookupFailed):
         domains.lookup_txt("slow.example")
+
+
+def test_page_says_when_the_policy_is_not_enforced(world, browser, scim_config):
+    note = "Domain verification is not enforced"
+    assert note not in browser.get(page(world.org_a)).text
+    scim_config(DOMAIN_POLICY="off")
+    assert note in browser.get(page(world.org_a)).text
