@@ -3,7 +3,7 @@
 Configured from the environment (django-environ); with nothing set it runs on
 an SQLite file next to this module. ``SCIM_RECIPE`` picks a vendor recipe
 (``example_project/recipes/``, ``docs/recipes/``): ``basic`` (default),
-``email-username``, ``roles-from-groups``, ``teams`` or ``role-extension``.
+``email-username``, ``roles-from-groups``, ``teams``, ``role-extension`` or ``multi-tenant``.
 """
 
 from pathlib import Path

@@ -12,9 +12,9 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import services
+from . import domains, services
 from .conf import scim_settings
-from .models import ScimRequestLog, ScimUser, get_tenant_model, get_token_model
+from .models import ScimDomain, ScimRequestLog, ScimUser, get_tenant_model, get_token_model
 
 ScimToken = get_token_model()
 
@@ -41,10 +41,10 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ScimTokenForm(forms.ModelForm):
-    class Meta:
-        model = ScimToken
-        fields = ["name", "expires_at", "tenant_id"]
+class TenantChoiceForm(forms.ModelForm):
+    """A model form whose ``tenant_id`` is chosen among the rows of ``TENANT_MODEL``."""
+
+    tenant_help = ""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -61,8 +61,16 @@ class ScimTokenForm(forms.ModelForm):
                 label=tenant_model._meta.verbose_name.capitalize(),
                 choices=choices,
                 required=False,
-                help_text=_("Confine this token to one tenant's users and groups."),
+                help_text=self.tenant_help,
             )
+
+
+class ScimTokenForm(TenantChoiceForm):
+    tenant_help = _("Confine this token to one tenant's users and groups.")
+
+    class Meta:
+        model = ScimToken
+        fields = ["name", "expires_at", "tenant_id"]
 
 
 @admin.register(ScimToken)
@@ -348,3 +356,69 @@ class ScimUserAdmin(ReadOnlyAdmin):
             obj.scim_id,
             _("All logged requests of this user"),
         )
+
+
+# Verified domains of tenants (docs/tenants.md) ------------------------------------------
+
+
+class ScimDomainForm(TenantChoiceForm):
+    tenant_help = _("The tenant whose identity provider may provision this domain.")
+
+    class Meta:
+        model = ScimDomain
+        fields = ["tenant_id", "domain"]
+
+    def clean_domain(self) -> str:
+        try:
+            return domains.normalize_domain(self.cleaned_data["domain"])
+        except domains.DomainError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+@admin.register(ScimDomain)
+class ScimDomainAdmin(admin.ModelAdmin):
+    """Domains claimed by tenants; staff vouch for one with *Mark verified*. Added, verified
+    and removed through ``scim_provider.domains``, so that each change is audited."""
+
+    form = ScimDomainForm
+    list_display = ["domain", "tenant_id", "verified_at", "verified_by", "created_at"]
+    list_filter = [("verified_at", admin.EmptyFieldListFilter), "verified_by"]
+    search_fields = ["domain", "tenant_id"]
+    actions = ["mark_verified"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["tenant_id", "domain"] if get_tenant_model() else ["domain"]
+        return ["domain", "tenant_id", "challenge", "created_at", "verified_at", "verified_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.get_fields(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        row = domains.add_domain(
+            obj.tenant_id or "", obj.domain, actor=services.Actor.from_request(request)
+        )
+        obj.pk = row.pk
+        obj.refresh_from_db()
+
+    def delete_model(self, request, obj):
+        domains.remove_domain(obj, actor=services.Actor.from_request(request))
+
+    def delete_queryset(self, request, queryset):
+        for row in queryset:
+            self.delete_model(request, row)
+
+    @admin.action(description=_("Mark selected domains verified"), permissions=["change"])
+    def mark_verified(self, request, queryset):
+        actor = services.Actor.from_request(request)
+        for row in queryset:
+            try:
+                domains.mark_verified(row, ScimDomain.STAFF, actor=actor)
+            except domains.DomainError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(
+                    request, _("%(domain)s is verified.") % {"domain": row}, messages.SUCCESS
+                )

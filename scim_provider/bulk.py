@@ -127,6 +127,14 @@ def _resolve(value: Any, ids: dict[str, str]) -> Any:
     return value
 
 
+def operation_count(body: Any) -> int:
+    """How many operations a BulkRequest body holds, as the rate limits count it: at least
+    1, at most ``BULK_MAX_OPERATIONS`` (more is refused with 413 anyway)."""
+    raw = body.get("Operations") if isinstance(body, dict) else None
+    count = len(raw) if isinstance(raw, list) else 1
+    return max(1, min(count, scim_settings.BULK_MAX_OPERATIONS))
+
+
 def parse_request(body: Any) -> tuple[int | None, list[Operation]]:
     """``(failOnErrors, operations)`` of a BulkRequest; 400 or 413 for the whole request."""
     if not isinstance(body, dict):

@@ -23,6 +23,8 @@ Ids are stable; each names one problem:
   ``SECURE_PROXY_SSL_HEADER`` is set: SCIM tokens may travel over plain HTTP.
 * ``scim_provider.W002``: request bodies are logged without redaction.
 * ``scim_provider.W003``: rate limits are on, but their cache keeps nothing (``DummyCache``).
+* ``scim_provider.W004``: ``TENANT_MODEL`` is set but ``DOMAIN_POLICY`` is ``"off"``: any
+  tenant's identity provider may create, rename and probe logins of the whole product.
 * ``scim_provider.W005``: ``GROUP_MODEL`` has a required field that nothing fills (a tenant
   foreign key without ``GROUP_TENANT_FIELD``): creating a host group would fail.
 * ``scim_provider.W006``: the default database is SQLite without ``IMMEDIATE``
@@ -125,6 +127,8 @@ VALIDATORS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "TOKEN_DEFAULT_EXPIRY_DAYS": (_optional_positive_int, "None or a positive number of days"),
     "ALLOW_UNAUTHENTICATED_DISCOVERY": (lambda v: isinstance(v, bool), "True or False"),
     "TENANT_MODEL": (_optional_str, "None or 'app_label.ModelName'"),
+    "DOMAIN_POLICY": (lambda v: v in ("off", "verified"), "'off' or 'verified'"),
+    "DOMAIN_TXT_LOOKUP": (_non_empty_str, "an import string"),
     "USER_ADAPTER": (_non_empty_str, "an import string"),
     "GROUP_ADAPTER": (_non_empty_str, "an import string"),
     "GROUP_MODEL": (_optional_str, "None or 'app_label.ModelName'"),
@@ -170,7 +174,9 @@ VALIDATORS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "REQUEST_LOG_BODIES": (lambda v: isinstance(v, bool), "True or False"),
     "REQUEST_LOG_REDACT": (lambda v: isinstance(v, bool), "True or False"),
     "REQUEST_LOG_MAX_AGE_DAYS": (_optional_positive_int, "None or a positive number of days"),
+    "REQUEST_LOG_UNAUTHENTICATED_RATE": (_rate, "None or a rate such as '10/min'"),
     "RATE_LIMIT": (_rate, "None or a rate such as '3000/min' or '50/s'"),
+    "TENANT_RATE_LIMIT": (_rate, "None or a rate such as '6000/min'"),
     "AUTH_FAILURE_RATE_LIMIT": (_rate, "None or a rate such as '30/min'"),
     "SELF_SERVICE_RATE_LIMIT": (_rate, "None or a rate such as '600/min'"),
     "RATE_LIMIT_CACHE": (_non_empty_str, "the alias of a cache in CACHES"),
@@ -184,6 +190,7 @@ VALIDATORS: dict[str, tuple[Callable[[Any], bool], str]] = {
     ),
     "MAX_BODY_SIZE": (_positive_int, "a positive number of bytes"),
     "MAX_MEMBERS_PER_REQUEST": (_positive_int, "a positive integer"),
+    "GROUP_LIST_MAX_MEMBERS": (_positive_int, "a positive integer"),
     "CURSOR_PAGINATION": (lambda v: isinstance(v, bool), "True or False"),
     "DEFAULT_PAGINATION": (lambda v: v in ("index", "cursor"), "'index' or 'cursor'"),
     "CURSOR_TIMEOUT": (_positive_int, "a positive number of seconds"),
@@ -616,7 +623,7 @@ def check_rate_limit_cache(app_configs=None, **kwargs) -> list[Error]:
 
 @register(Tags.security)
 def check_security(app_configs=None, **kwargs) -> list[Warning]:
-    """``scim_provider.W001``-``W003``: settings that weaken a production deployment."""
+    """``scim_provider.W001``-``W004``: settings that weaken a production deployment."""
     user_settings = getattr(settings, SETTING_NAME, None) or {}
     if not isinstance(user_settings, dict) or check_settings():
         return []  # reported as E001/E002 first
@@ -649,6 +656,7 @@ def check_security(app_configs=None, **kwargs) -> list[Warning]:
         )
     rates_on = (
         scim_settings.RATE_LIMIT
+        or scim_settings.TENANT_RATE_LIMIT
         or scim_settings.AUTH_FAILURE_RATE_LIMIT
         or scim_settings.SELF_SERVICE_RATE_LIMIT
     )
@@ -658,8 +666,21 @@ def check_security(app_configs=None, **kwargs) -> list[Warning]:
             Warning(
                 "SCIM rate limits are on but their cache is a DummyCache: nothing is counted.",
                 hint="Point RATE_LIMIT_CACHE at a shared cache (Redis, Memcached), or set "
-                "RATE_LIMIT, AUTH_FAILURE_RATE_LIMIT and SELF_SERVICE_RATE_LIMIT to None.",
+                "RATE_LIMIT, TENANT_RATE_LIMIT, AUTH_FAILURE_RATE_LIMIT and "
+                "SELF_SERVICE_RATE_LIMIT to None.",
                 id="scim_provider.W003",
+            )
+        )
+    if scim_settings.TENANT_MODEL and scim_settings.DOMAIN_POLICY == "off":
+        found.append(
+            Warning(
+                "TENANT_MODEL is set but DOMAIN_POLICY is 'off': every tenant's identity "
+                "provider may create, rename and probe logins anywhere in the product, and "
+                "pre-register other customers' people.",
+                hint="Set SCIM_PROVIDER['DOMAIN_POLICY'] = 'verified' and have each tenant "
+                "verify its email domains (docs/tenants.md), or silence scim_provider.W004 "
+                "when your user model scopes logins per tenant.",
+                id="scim_provider.W004",
             )
         )
     return found

@@ -39,6 +39,11 @@ DEFAULTS: dict[str, Any] = {
     "ALLOW_UNAUTHENTICATED_DISCOVERY": False,
     # Tenants: the host model a token may be bound to, as "app_label.ModelName".
     "TENANT_MODEL": None,
+    # What a tenant's token may provision: "verified" (logins and primary emails in the
+    # tenant's verified domains only) or "off" (see docs/tenants.md).
+    "DOMAIN_POLICY": "verified",
+    # How a domain's DNS TXT records are read: an import string of lookup(domain) -> [str].
+    "DOMAIN_TXT_LOOKUP": "scim_provider.domains.lookup_txt",
     # Mapping SCIM onto the host (see docs/mapping.md).
     "USER_ADAPTER": "scim_provider.adapters.UserAdapter",
     "USER_FIELDS": {},
@@ -77,13 +82,16 @@ DEFAULTS: dict[str, Any] = {
     "REQUEST_LOG_BODIES": True,
     "REQUEST_LOG_REDACT": True,
     "REQUEST_LOG_MAX_AGE_DAYS": 90,
+    "REQUEST_LOG_UNAUTHENTICATED_RATE": "10/min",
     "RATE_LIMIT": "3000/min",
+    "TENANT_RATE_LIMIT": "6000/min",
     "AUTH_FAILURE_RATE_LIMIT": "30/min",
     "RATE_LIMIT_CACHE": "default",
     "COUNT_CACHE_TIMEOUT": 60,
     "NUM_PROXIES": None,
     "MAX_BODY_SIZE": 2 * 1024 * 1024,
     "MAX_MEMBERS_PER_REQUEST": 10000,
+    "GROUP_LIST_MAX_MEMBERS": 10000,
     # Cursor pagination (RFC 9865, see docs/pagination.md).
     "CURSOR_PAGINATION": True,
     "DEFAULT_PAGINATION": "index",
@@ -119,6 +127,7 @@ IMPORT_STRINGS = frozenset(
         "ME_RESOLVER",
         "SELF_SERVICE_PERMISSION",
         "SELF_SERVICE_TENANT",
+        "DOMAIN_TXT_LOOKUP",
     }
 )
 

@@ -416,6 +416,9 @@ class ScimAuditEntry(models.Model):
     MAPPING_REMOVED = "mapping_removed"
     RULE_ADDED = "rule_added"
     RULE_REMOVED = "rule_removed"
+    DOMAIN_ADDED = "domain_added"
+    DOMAIN_VERIFIED = "domain_verified"
+    DOMAIN_REMOVED = "domain_removed"
     ACTIONS = [
         (TOKEN_CREATED, _("token created")),
         (TOKEN_ROTATED, _("token rotated")),
@@ -427,6 +430,9 @@ class ScimAuditEntry(models.Model):
         (MAPPING_REMOVED, _("group mapping removed")),
         (RULE_ADDED, _("mapping rule added")),
         (RULE_REMOVED, _("mapping rule removed")),
+        (DOMAIN_ADDED, _("domain added")),
+        (DOMAIN_VERIFIED, _("domain verified")),
+        (DOMAIN_REMOVED, _("domain removed")),
     ]
 
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
@@ -526,3 +532,46 @@ class ScimGroupMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group_id} -> {self.kind}:{self.target_id}"
+
+
+class ScimDomain(models.Model):
+    """An email domain a tenant claims, and whether it proved it (docs/tenants.md).
+
+    With ``DOMAIN_POLICY = "verified"`` a tenant's token provisions logins and primary
+    emails in its verified domains only. A domain is verified by a DNS TXT record
+    ``scim-domain-verification=<challenge>`` on the domain (``scim_provider.domains``), or
+    by staff (admin, ``scim_domains --verified``). Several tenants may claim a domain; one
+    only may have it verified.
+    """
+
+    DNS, STAFF = "dns", "staff"
+    METHODS = [(DNS, _("DNS TXT record")), (STAFF, _("staff"))]
+
+    tenant_id = models.CharField(_("tenant"), max_length=64, blank=True, default="")
+    domain = models.CharField(_("domain"), max_length=253)
+    challenge = models.CharField(_("challenge"), max_length=64, editable=False)
+    created_at = models.DateTimeField(_("added"), default=timezone.now, editable=False)
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True, editable=False)
+    verified_by = models.CharField(
+        _("verified by"), max_length=16, choices=METHODS, blank=True, default="", editable=False
+    )
+
+    class Meta:
+        verbose_name = _("SCIM domain")
+        verbose_name_plural = _("SCIM domains")
+        ordering = ["domain", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant_id", "domain"], name="scim_domain_unique"),
+            models.UniqueConstraint(
+                fields=["domain"],
+                condition=models.Q(verified_at__isnull=False),
+                name="scim_domain_verified_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.domain
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None

@@ -89,6 +89,7 @@ class AttributeSpec:
             uniqueness=self.uniqueness,
             canonical_values=tuple(self.canonical_values),
             description=self.description,
+            sensitive=self.sensitive,
         )
         if sub is None:
             return leaf
@@ -174,6 +175,29 @@ class Registry:
 
     def sensitive_paths(self, resource: str) -> frozenset[str]:
         return frozenset(s.path for s in self.specs(resource) if s.sensitive)
+
+    def unstorable_paths(self, resource: str) -> tuple[ResourcePath, ...]:
+        """Paths whose values are never kept in a link's JSON: ``writeOnly`` and
+        ``returned: never`` attributes (``password``), which no GET may return, so that
+        keeping them would only keep a secret at rest. A mapping may still write them."""
+        key = f"unstorable:{resource}"
+        if key not in self._cache:
+            resource_type = self.resource_type(resource)
+            paths = []
+            extensions = [schema for schema, _required in resource_type.extensions]
+            for schema in (resource_type.schema, *extensions):
+                urn = None if schema is resource_type.schema else schema.id
+                for attribute in schema.attributes:
+                    if attribute.mutability == "writeOnly" or attribute.returned == "never":
+                        paths.append(ResourcePath(attribute.name, urn=urn))
+                    elif attribute.type == "complex" and not attribute.multi_valued:
+                        paths += [
+                            ResourcePath(attribute.name, sub.name, urn=urn)
+                            for sub in attribute.sub_attributes
+                            if sub.mutability == "writeOnly" or sub.returned == "never"
+                        ]
+            self._cache[key] = tuple(paths)
+        return self._cache[key]
 
     def _build_resource_type(self, resource: str) -> ResourceType:
         core = schemas.USER_SCHEMA if resource == USER else schemas.GROUP_SCHEMA

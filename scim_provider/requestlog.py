@@ -10,8 +10,15 @@ What is never stored: the token (only its non-secret prefix), query parameters w
 suggests a secret (``access_token``, ``password``, ...) or whose value is a SCIM token,
 ``password`` and every attribute registered with ``sensitive=True``, wherever they appear
 in the body: top level, extension objects, URN-qualified or dotted keys, PATCH values
-(with or without a ``path``). Each is replaced by ``"[redacted]"``. Filter values are kept:
-they name the users being looked up (personal data, like the bodies), not secrets.
+(with or without a ``path``), the ``data`` of each Bulk operation (a resource body for POST
+and PUT, a PatchOp for PATCH). Each is replaced by ``"[redacted]"``; a filter naming such an
+attribute is replaced whole, and a secret of the body quoted in the error detail is cut
+out of it. Other filter values are kept: they name the users being looked up (personal
+data, like the bodies), not secrets.
+
+Requests without a valid token (401, 413, 429 before authentication) write at most
+``REQUEST_LOG_UNAUTHENTICATED_RATE`` rows per client address, so that a stranger cannot
+fill the table.
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ from .conf import scim_settings
 from .models import AbstractScimToken, ScimRequestLog
 from .protocol.errors import ERROR_SCHEMA
 from .registry import GROUP, USER, registry
-from .throttling import client_ip
+from .throttling import allow_unauthenticated_log, client_ip
 
 logger = logging.getLogger("scim_provider")
 
@@ -130,8 +137,15 @@ def redact_operation(operation: Any, names: frozenset[str]) -> Any:
     }
 
 
+def names_secret(text: str, names: frozenset[str]) -> bool:
+    """Whether the filter ``text`` mentions a sensitive attribute (its value is a secret)."""
+    words = {normalize_path(word) for word in re.findall(r"[\w:.$-]+", text)}
+    return any(_targets(word, names) for word in words if word)
+
+
 def redact_body(body: Any, resource: str | None = None) -> Any:
-    """The request body ``body`` as it may be logged."""
+    """The request body ``body`` as it may be logged (a resource, a PatchOp or a
+    SearchRequest)."""
     names = sensitive_names(resource)
     if not isinstance(body, dict):
         return redact(body, names)
@@ -139,19 +153,98 @@ def redact_body(body: Any, resource: str | None = None) -> Any:
     for key, value in body.items():
         if str(key).lower() == "operations" and isinstance(value, list):
             redacted[key] = [redact_operation(op, names) for op in value]
+        elif str(key).lower() == "filter" and isinstance(value, str) and names_secret(value, names):
+            redacted[key] = REDACTED
         else:
             redacted[key] = redact({key: value}, names)[key]
     return redacted
 
 
+def _get(mapping: dict, name: str) -> Any:
+    return next((v for k, v in mapping.items() if str(k).lower() == name), None)
+
+
+def redact_bulk(body: Any) -> Any:
+    """A BulkRequest as it may be logged: each operation's ``data`` redacted as what it
+    is, a resource body (POST, PUT) or a PatchOp (PATCH), for the resource type its
+    ``path`` names."""
+    if not isinstance(body, dict):
+        return redact(body, sensitive_names())
+    redacted = {}
+    for key, value in body.items():
+        if str(key).lower() == "operations" and isinstance(value, list):
+            redacted[key] = [_redact_bulk_operation(op) for op in value]
+        else:
+            redacted[key] = redact({key: value}, sensitive_names())[key]
+    return redacted
+
+
+def _redact_bulk_operation(operation: Any) -> Any:
+    if not isinstance(operation, dict):
+        return redact(operation, sensitive_names())
+    path = _get(operation, "path")
+    endpoint = path.strip("/").split("/")[0].lower() if isinstance(path, str) else ""
+    resource = {"users": USER, "groups": GROUP}.get(endpoint)
+    patch = str(_get(operation, "method") or "").upper() == "PATCH"
+    redacted = {}
+    for key, value in operation.items():
+        if str(key).lower() != "data":
+            redacted[key] = value
+        elif patch or not isinstance(value, dict):
+            redacted[key] = redact_body(value, resource)
+        else:
+            redacted[key] = redact(value, sensitive_names(resource))
+    return redacted
+
+
 def redact_query(query_string: str) -> str:
-    """The query string, decoded, with secret-looking parameters redacted."""
+    """The query string, decoded, with secret-looking parameters redacted (and filters
+    that compare a sensitive attribute)."""
+    names = sensitive_names()
     pairs = []
     for name, value in parse_qsl(query_string, keep_blank_values=True):
-        if SECRET_PARAMETER.search(name) or tokens.parse_token(value.strip()) is not None:
+        if (
+            SECRET_PARAMETER.search(name)
+            or tokens.parse_token(value.strip()) is not None
+            or (name.lower() == "filter" and names_secret(value, names))
+        ):
             value = REDACTED
         pairs.append(f"{name}={value}")
     return _clean("&".join(pairs), MAX_QUERY)
+
+
+def redacted_values(original: Any, redacted: Any) -> set[str]:
+    """The strings of ``original`` that its redacted copy ``redacted`` replaced."""
+    if redacted == REDACTED and original != REDACTED:
+        found: set[str] = set()
+        stack = [original]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, dict):
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+            elif item is not None and not isinstance(item, bool):
+                found.add(str(item))
+        return found
+    if isinstance(original, dict) and isinstance(redacted, dict):
+        return set().union(*(redacted_values(v, redacted.get(k)) for k, v in original.items()))
+    if isinstance(original, list) and isinstance(redacted, list):
+        pairs = zip(original, redacted, strict=True)
+        return set().union(*(redacted_values(item, copy) for item, copy in pairs))
+    return set()
+
+
+#: Shorter secrets are not cut out of error details (they would cut ordinary words).
+MIN_SCRUBBED = 4
+
+
+def scrub(text: str, secrets: set[str]) -> str:
+    """``text`` without any of ``secrets`` (longest first)."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        if len(secret) >= MIN_SCRUBBED:
+            text = text.replace(secret, REDACTED)
+    return text
 
 
 def _clean(text: Any, length: int) -> str:
@@ -162,14 +255,19 @@ def _clean(text: Any, length: int) -> str:
 # Recording ----------------------------------------------------------------------------
 
 
-def logged_body(request, resource: str | None) -> Any:
-    """The redacted body of ``request`` if it was parsed, else None."""
-    if not scim_settings.REQUEST_LOG_BODIES:
-        return None
+def parsed_body(request) -> Any:
+    """The body of ``request`` if it was parsed (a non-empty object or list), else None."""
     data = getattr(request, "_full_data", Empty)
     if data is Empty or not isinstance(data, (dict, list)) or not data:
         return None
-    body = redact_body(data, resource) if scim_settings.REQUEST_LOG_REDACT else data
+    return data
+
+
+def logged_body(data: Any, redacted: Any) -> Any:
+    """What the log keeps of a parsed body: nothing, the redacted copy, or the body."""
+    if data is None or not scim_settings.REQUEST_LOG_BODIES:
+        return None
+    body = redacted if scim_settings.REQUEST_LOG_REDACT else data
     size = len(json.dumps(body, default=str))
     if size > MAX_LOGGED_BODY:
         return {"[truncated]": f"{size} bytes"}
@@ -205,13 +303,22 @@ def build_entry(view, request, response, duration_ms: int) -> ScimRequestLog:
         resource_type=resource,
         resource_id=scim_id,
         client_ip=client_ip(request),
-        request_body=logged_body(request, resource or None),
     )
+    body = parsed_body(request)
+    redacted = None
+    if body is not None and getattr(view, "is_bulk", False):
+        redacted = redact_bulk(body)
+    elif body is not None:
+        redacted = redact_body(body, resource or None)
+    entry.request_body = logged_body(body, redacted)
     data = getattr(response, "data", None)
     is_error = response.status_code >= 400 and isinstance(data, dict)
     if is_error and ERROR_SCHEMA in (data.get("schemas") or ()):
         entry.scim_type = _clean(data.get("scimType"), 32)
-        entry.error_detail = _clean(data.get("detail"), 2000)
+        detail = str(data.get("detail") or "")
+        if body is not None and scim_settings.REQUEST_LOG_REDACT:
+            detail = scrub(detail, redacted_values(body, redacted))
+        entry.error_detail = _clean(detail, 2000)
     return entry
 
 
@@ -221,6 +328,9 @@ def record(view, request, response, duration_ms: int) -> ScimRequestLog | None:
     Never fails the request: an error (the table missing, the database down) is logged.
     """
     if not should_log(request.method, response.status_code):
+        return None
+    authenticated = isinstance(getattr(request, "_auth", None), AbstractScimToken)
+    if not authenticated and not allow_unauthenticated_log(request):
         return None
     try:
         entry = build_entry(view, request, response, duration_ms)

@@ -184,6 +184,9 @@ class LinkResult:
     linked: int = 0
     skipped: list[str] = field(default_factory=list)  # usernames that could not be linked
     total: int = 0  # unlinked users considered
+    # (username, reason) of the users the adapter's ``adoption_refusal`` refused.
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)  # usernames linked (or to link)
 
 
 def link_existing_users(
@@ -199,8 +202,9 @@ def link_existing_users(
     none. Users come from the adapter's ``get_user_queryset()``, in primary-key batches of
     ``batch_size``, each batch in its own transaction (one ``bulk_create``). A user whose
     userName is empty, or already taken in the tenant by another link (case-insensitively),
-    is skipped and reported. No signals are sent. ``progress(done, total)`` is called after
-    each batch.
+    is skipped and reported; one the adapter's ``adoption_refusal`` refuses (staff,
+    superusers, users outside the tenant's verified domains) is refused and reported. No
+    signals are sent. ``progress(done, total)`` is called after each batch.
     """
     from .adapters import get_user_adapter
     from .models import ScimUser, tenant_key
@@ -228,6 +232,9 @@ def link_existing_users(
         last_pk = users[-1].pk
         links = []
         for user in users:
+            if reason := adapter.adoption_refusal(user):
+                result.refused.append((user.get_username(), reason))
+                continue
             link = ScimUser(user=user, tenant_id=tenant_id)
             try:
                 adapter.fill_link(link, adapter.to_resource(link))
@@ -239,6 +246,7 @@ def link_existing_users(
                 continue
             taken.add(link.user_name_key)
             links.append(link)
+            result.names.append(user.get_username())
         if not dry_run:
             with transaction.atomic():
                 ScimUser.objects.bulk_create(links)
@@ -307,7 +315,10 @@ def rotate_token(
 
     The old token keeps working for ``grace_seconds`` (``TOKEN_ROTATION_GRACE_SECONDS``), so
     that the identity provider can be updated without downtime: its ``expires_at`` becomes
-    ``now + grace`` (or stays, if sooner). The new token has the same name and tenant.
+    ``now + grace`` (or stays, if sooner). The new token has the same name, tenant and
+    lifetime (a 90-day token gives a 90-day token; one that never expired gets
+    ``TOKEN_DEFAULT_EXPIRY_DAYS``, like any new token). A token is rotated once: rotating it
+    again (or a revoked or expired one) raises ``TokenNotUsable``.
     """
     actor = actor or Actor()
     now = now or timezone.now()
@@ -320,8 +331,14 @@ def rotate_token(
         old = manager.select_for_update().filter(pk=token.pk).first()
         if old is None or not old.is_usable(now):
             raise TokenNotUsable("Only an active token can be rotated.")
+        if rotated_token_pks([old.pk]):
+            raise TokenNotUsable("This token was already rotated: rotate its successor.")
+        lifetime = old.expires_at - old.created_at if old.expires_at is not None else None
         new, plaintext = manager.create_token(
-            old.name, tenant=old.tenant_id or None, created_by=actor.user
+            old.name,
+            tenant=old.tenant_id or None,
+            created_by=actor.user,
+            expires_at=now + lifetime if lifetime is not None else None,
         )
         if old.expires_at is None or old.expires_at > grace_until:
             old.expires_at = grace_until

@@ -1,14 +1,22 @@
 """Rate limits on Django's cache framework (RFC 6585 §4: 429 with ``Retry-After``).
 
-Two limits, both sliding windows kept in the cache named by ``RATE_LIMIT_CACHE``, so that
-they hold across processes and hosts when that cache is shared (Redis, Memcached):
+Sliding windows kept in the cache named by ``RATE_LIMIT_CACHE``, so that they hold across
+processes and hosts when that cache is shared (Redis, Memcached):
 
 * ``RATE_LIMIT`` (``"3000/min"``): requests per SCIM token (per client address for
   unauthenticated discovery). Checked after authentication, as a DRF throttle.
+* ``TENANT_RATE_LIMIT`` (``"6000/min"``): requests per tenant, whatever token they use, so
+  that creating more tokens does not multiply a tenant's budget.
+  A ``/Bulk`` request counts as many requests as it has operations, against both limits.
 * ``AUTH_FAILURE_RATE_LIMIT`` (``"30/min"``): failed authentications (401) per client
-  address. Once over it, the address gets 429 before its credentials are even looked at.
+  address and per presented token key. Only a credential that *fails* is ever refused
+  (429 instead of 401): a valid token is served from an address that others flood with bad
+  ones, which matters because identity providers send every customer's traffic from a few
+  shared addresses.
 * ``SELF_SERVICE_RATE_LIMIT`` (``"600/min"``): requests to the self-service JSON API per
   signed-in user (``SelfServiceRateThrottle``), checked after the permission hook.
+* ``REQUEST_LOG_UNAUTHENTICATED_RATE`` (``"10/min"``): request log rows written per client
+  address for requests without a valid token (``requestlog``).
 
 A window is approximated from two fixed-window counters (the current and the previous
 one, weighted by how much of it still overlaps the sliding window): one ``incr`` and one
@@ -31,6 +39,7 @@ from dataclasses import dataclass
 from django.core.cache import caches
 from rest_framework.throttling import BaseThrottle
 
+from . import tokens
 from .conf import scim_settings
 from .protocol import errors
 
@@ -101,59 +110,49 @@ def _keys(scope: str, ident: str, rate: Rate, now: float) -> tuple[str, str, flo
     return f"{base}:{window}", f"{base}:{window - 1}", now - window * rate.period
 
 
-def _incr(cache, key: str, timeout: int) -> int:
+def _incr(cache, key: str, timeout: int, delta: int = 1) -> int:
     try:
-        return cache.incr(key)
+        return cache.incr(key, delta)
     except ValueError:  # not there yet
-        if cache.add(key, 1, timeout):
-            return 1
+        if cache.add(key, delta, timeout):
+            return delta
         try:
-            return cache.incr(key)
+            return cache.incr(key, delta)
         except ValueError:  # a cache that keeps nothing (DummyCache)
-            return 1
+            return delta
 
 
-def retry_after(previous: int, current: int, rate: Rate, elapsed: float) -> int:
-    """Whole seconds until ``previous * weight + current + 1 <= limit`` holds again."""
+def retry_after(
+    previous: int, current: int, rate: Rate, elapsed: float, cost: int = 1
+) -> int:
+    """Whole seconds until ``previous * weight + current + cost <= limit`` holds again."""
     limit, period = rate.limit, rate.period
-    if previous > 0 and current + 1 <= limit:
-        wait = period * (1 - (limit - current - 1) / previous) - elapsed
+    if previous > 0 and current + cost <= limit:
+        wait = period * (1 - (limit - current - cost) / previous) - elapsed
         if wait < period - elapsed:
             return max(1, math.ceil(wait - EPSILON))
     # Not before the next window, where ``current`` becomes the decaying previous one.
-    into_next = max(0.0, period * (1 - (limit - 1) / current)) if current > 0 else 0.0
+    into_next = max(0.0, period * (1 - (limit - cost) / current)) if current > 0 else 0.0
     return max(1, math.ceil(period - elapsed + into_next - EPSILON))
 
 
-def hit(scope: str, ident: str, rate: Rate) -> Decision:
-    """Count one event of ``ident``; refuse it (and do not count it) beyond ``rate``."""
+def hit(scope: str, ident: str, rate: Rate, cost: int = 1) -> Decision:
+    """Count ``cost`` events of ``ident``; refuse them (and count none) beyond ``rate``.
+
+    A cost above the limit is counted as the limit: such a request waits for an empty
+    window instead of never being allowed.
+    """
+    cost = max(1, min(cost, rate.limit))
     cache = _cache()
     key, previous_key, elapsed = _keys(scope, ident, rate, clock())
     previous = cache.get(previous_key) or 0
-    current = _incr(cache, key, 2 * rate.period + 1)
+    current = _incr(cache, key, 2 * rate.period + 1, cost)
     weight = 1 - elapsed / rate.period
     if previous * weight + current <= rate.limit + EPSILON:
         return Decision(True)
     with contextlib.suppress(ValueError):
-        cache.decr(key)
-    return Decision(False, retry_after(previous, current - 1, rate, elapsed))
-
-
-def peek(scope: str, ident: str, rate: Rate) -> Decision:
-    """Whether one more event of ``ident`` would stay within ``rate``, counting nothing."""
-    cache = _cache()
-    key, previous_key, elapsed = _keys(scope, ident, rate, clock())
-    values = cache.get_many([key, previous_key])
-    previous, current = values.get(previous_key) or 0, values.get(key) or 0
-    if previous * (1 - elapsed / rate.period) + current + 1 <= rate.limit + EPSILON:
-        return Decision(True)
-    return Decision(False, retry_after(previous, current, rate, elapsed))
-
-
-def record(scope: str, ident: str, rate: Rate) -> None:
-    """Count one event of ``ident``, whatever the limit."""
-    key, _, _ = _keys(scope, ident, rate, clock())
-    _incr(_cache(), key, 2 * rate.period + 1)
+        cache.decr(key, cost)
+    return Decision(False, retry_after(previous, current - cost, rate, elapsed, cost))
 
 
 def client_ip(request) -> str | None:
@@ -177,28 +176,63 @@ def _ip_key(request) -> str:
     return client_ip(request) or "unknown"
 
 
-def check_auth_failures(request) -> None:
-    """429 for a client address over ``AUTH_FAILURE_RATE_LIMIT``, before authentication."""
+def presented_key(request) -> str | None:
+    """The lookup key of the SCIM token the request presents (not secret), or None."""
+    from rest_framework.exceptions import AuthenticationFailed
+
+    from .authentication import credential_from_header
+
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if not header.strip():
+        return None
+    try:
+        parsed = tokens.parse_token(credential_from_header(header))
+    except AuthenticationFailed:
+        return None
+    return parsed.key if parsed is not None else None
+
+
+def failed_authentication(request) -> errors.TooManyRequests | None:
+    """Count a failed authentication against the client address and the presented token
+    key; the 429 to answer instead of the 401 once either is over
+    ``AUTH_FAILURE_RATE_LIMIT``, else None.
+
+    Called only for a request whose credential did not authenticate: a valid token is never
+    refused here, whatever other clients of its address did.
+    """
     rate = parse_rate(scim_settings.AUTH_FAILURE_RATE_LIMIT)
     if rate is None:
-        return
+        return None
+    counted = [("auth", _ip_key(request))]
+    key = presented_key(request)
+    if key is not None:
+        counted.append(("auth-key", key))
     try:
-        decision = peek("auth", _ip_key(request), rate)
+        decisions = [hit(scope, ident, rate) for scope, ident in counted]
     except Exception:  # the cache is down: fail open
         logger.exception("SCIM rate limiting is not available")
-        return
-    if not decision.allowed:
-        raise errors.TooManyRequests(
-            "Too many failed authentications from this address; "
-            "retry after the number of seconds in Retry-After.",
-            retry_after=decision.retry_after,
-        )
+        return None
+    refused = [decision for decision in decisions if not decision.allowed]
+    if not refused:
+        return None
+    return errors.TooManyRequests(
+        "Too many failed authentications from this address or with this token; "
+        "retry after the number of seconds in Retry-After.",
+        retry_after=max(d.retry_after for d in refused),
+    )
 
 
-def record_auth_failure(request) -> None:
-    rate = parse_rate(scim_settings.AUTH_FAILURE_RATE_LIMIT)
-    if rate is not None:
-        record("auth", _ip_key(request), rate)
+def allow_unauthenticated_log(request) -> bool:
+    """Whether a request without a valid token may write a request log row: at most
+    ``REQUEST_LOG_UNAUTHENTICATED_RATE`` per client address (always, if the cache is down)."""
+    rate = parse_rate(scim_settings.REQUEST_LOG_UNAUTHENTICATED_RATE)
+    if rate is None:
+        return True
+    try:
+        return hit("log", _ip_key(request), rate).allowed
+    except Exception:  # the cache is down: fail open
+        logger.exception("SCIM rate limiting is not available")
+        return True
 
 
 class WindowThrottle(BaseThrottle):
@@ -221,8 +255,9 @@ class WindowThrottle(BaseThrottle):
         ident = self.ident(request) if rate is not None else None
         if ident is None:
             return True
+        cost = getattr(view, "throttle_cost", None)
         try:
-            decision = hit(self.scope, ident, rate)
+            decision = hit(self.scope, ident, rate, cost(request) if cost else 1)
         except Exception:  # the cache is down: fail open
             logger.exception("SCIM rate limiting (%s) is not available", self.setting)
             return True
@@ -242,6 +277,18 @@ class ScimRateThrottle(WindowThrottle):
     def ident(self, request) -> str:
         token = getattr(request, "auth", None)
         return f"token:{token.pk}" if getattr(token, "pk", None) else f"ip:{_ip_key(request)}"
+
+
+class TenantRateThrottle(WindowThrottle):
+    """``TENANT_RATE_LIMIT`` per tenant, over all of its tokens (tokens without a tenant are
+    left to ``RATE_LIMIT``)."""
+
+    scope = "tenant"
+    setting = "TENANT_RATE_LIMIT"
+
+    def ident(self, request) -> str | None:
+        tenant_id = getattr(getattr(request, "auth", None), "tenant_id", "")
+        return f"tenant:{tenant_id}" if tenant_id else None
 
 
 class SelfServiceRateThrottle(WindowThrottle):

@@ -8,12 +8,12 @@ and an error rolls the whole request back (``handlers.exception_handler``).
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, transaction
+from rest_framework import exceptions
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -44,19 +44,20 @@ from .renderers import ScimContentNegotiation, ScimJSONRenderer
 
 SEARCH_REQUEST_URN = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 
-logger = logging.getLogger("scim_provider")
-
 
 class ScimView(APIView):
     """Base of every SCIM endpoint.
 
-    Around every request (``dispatch``): the declared body size (413) and the client
-    address's failed authentications (429) are checked before authentication, the token's
-    ``RATE_LIMIT`` after it (429), the members a Group request carries once it is
-    authenticated (400); writes run in one ``transaction.atomic`` (the host's
-    ``ATOMIC_REQUESTS`` is turned off for these views, so that the block is the request's
-    outermost); and after that block has closed, a 401 is counted against the client address
-    and the request is logged (``REQUEST_LOG``), so that a rolled-back request is logged too.
+    Around every request (``dispatch``): the declared body size (413) is checked before
+    authentication; a credential that fails is counted against the client address and the
+    presented token key, and answered 429 instead of 401 once either is over
+    ``AUTH_FAILURE_RATE_LIMIT`` (a credential that authenticates is never refused for what
+    others did from its address); the token's ``RATE_LIMIT`` and its tenant's
+    ``TENANT_RATE_LIMIT`` are checked after authentication (429), the members a Group
+    request carries once it is authenticated (400); writes run in one
+    ``transaction.atomic`` (the host's ``ATOMIC_REQUESTS`` is turned off for these views, so
+    that the block is the request's outermost); and after that block has closed, the request
+    is logged (``REQUEST_LOG``), so that a rolled-back request is logged too.
     """
 
     discovery = False
@@ -75,7 +76,7 @@ class ScimView(APIView):
         return [cls() for cls in scim_settings.PERMISSION_CLASSES]
 
     def get_throttles(self):
-        return [throttling.ScimRateThrottle()] if scim_settings.RATE_LIMIT else []
+        return [throttling.ScimRateThrottle(), throttling.TenantRateThrottle()]
 
     def get_parsers(self):
         return [ScimJSONParser(), PlainJSONParser()]
@@ -91,7 +92,6 @@ class ScimView(APIView):
 
     def initial(self, request, *args, **kwargs):
         limits.check_content_length(request)
-        throttling.check_auth_failures(request)
         super().initial(request, *args, **kwargs)
         limits.check_members(request, self)
 
@@ -116,16 +116,16 @@ class ScimView(APIView):
             response = self.handle_exception(exc)
             return self.finalize_response(self.request, response, *args, **kwargs)
 
+    def handle_exception(self, exc):
+        if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
+            exc = throttling.failed_authentication(self.request) or exc
+        return super().handle_exception(exc)
+
     def after_request(self, response, started: float) -> None:
-        """Count a failed authentication and log the request; never fails the request."""
+        """Log the request; never fails the request."""
         request = getattr(self, "request", None)
         if request is None:
             return
-        try:
-            if response.status_code == 401:
-                throttling.record_auth_failure(request)
-        except Exception:  # the cache is down: fail open
-            logger.exception("SCIM rate limiting is not available")
         duration_ms = round((time.monotonic() - started) * 1000)
         requestlog.record(self, request, response, duration_ms)
 
@@ -367,8 +367,22 @@ class ResourceView(ScimView):
 
     def render_page(self, adapter, links: list, selection: Selection) -> list[dict]:
         if links and selection.wants(adapter.on_demand):
-            adapter.prefetch(links)
+            self.prefetch_page(adapter, links)
         return [self.render(adapter, link, selection) for link in links]
+
+    def prefetch_page(self, adapter, links: list) -> None:
+        """Load the ``on_demand`` values of a page: a page of Groups renders at most
+        ``GROUP_LIST_MAX_MEMBERS`` members in all (400 ``tooMany`` beyond, never a cut)."""
+        if adapter.resource != GROUP:
+            adapter.prefetch(links)
+            return
+        cap = scim_settings.GROUP_LIST_MAX_MEMBERS
+        if not adapter.prefetch(links, limit=cap):
+            raise errors.TooMany(
+                f"These {len(links)} groups have more than {cap} members in all, more than one "
+                "page renders (GROUP_LIST_MAX_MEMBERS): ask for fewer groups (count), leave "
+                "the members out (excludedAttributes=members), or read large groups one by one."
+            )
 
 
 class ResourceListView(ResourceView):
@@ -507,6 +521,12 @@ class MeView(ResourceDetailView):
 
 class BulkView(ResourceView):
     """``POST /Bulk`` (RFC 7644 §3.7); see ``scim_provider.bulk``."""
+
+    is_bulk = True  # the request log redacts each operation's data (``requestlog``)
+
+    def throttle_cost(self, request) -> int:
+        """A Bulk request counts as one request per operation against the rate limits."""
+        return bulk.operation_count(request.data) if request.method == "POST" else 1
 
     def post(self, request):
         if not scim_settings.BULK_ENABLED:

@@ -19,6 +19,7 @@ RECIPES = {
     "roles-from-groups": "roles_from_groups",
     "teams": "teams",
     "role-extension": "role_extension",
+    "multi-tenant": "multi_tenant",
 }
 
 

@@ -302,8 +302,8 @@ class BaseAdapter:
         stored = json_copy(resource)
         for key in self.unstored:
             stored.pop(key, None)
-        for mapping in self.mappings:
-            remove_value(stored, mapping.path)
+        for path in (*(m.path for m in self.mappings), *registry.unstorable_paths(self.resource)):
+            remove_value(stored, path)
         return stored
 
     def unassigned_paths(self, resource: dict[str, Any]) -> list[str]:

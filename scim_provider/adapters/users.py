@@ -35,7 +35,7 @@ from django.db.models import Aggregate, OuterRef, QuerySet, Subquery
 from django.db.models.functions import JSONArray
 from django.utils import timezone
 
-from .. import signals
+from .. import accounts, domains, signals
 from ..compiled import CompiledQuery
 from ..conf import scim_settings
 from ..mapping import HostRow, ResourcePath, get_value, primary_element
@@ -181,19 +181,13 @@ class UserAdapter(BaseAdapter):
 
     def match_existing_user(self, resource: dict[str, Any]) -> models.Model | None:
         """An existing, unlinked host user to adopt for a POSTed resource, or None."""
-        match_on = scim_settings.MATCH_EXISTING_USERS
-        candidates = self.get_user_queryset().filter(scim_link__isnull=True)
-        model = self.model
-        if "userName" in match_on and resource.get("userName"):
-            found = candidates.filter(
-                **{f"{model.USERNAME_FIELD}__iexact": resource["userName"]}
-            ).first()
-            if found is not None:
-                return found
-        email = get_value(resource, PRIMARY_EMAIL)
-        if "email" in match_on and email:
-            return candidates.filter(**{f"{model.get_email_field_name()}__iexact": email}).first()
-        return None
+        return accounts.match_existing_user(self, resource)
+
+    def adoption_refusal(self, user: models.Model) -> str | None:
+        """Why this tenant may not adopt ``user`` (``MATCH_EXISTING_USERS``,
+        ``scim_link_users``), or None when it may. Default: never staff or superusers, nor
+        (``DOMAIN_POLICY``) a user outside the tenant's verified domains."""
+        return accounts.adoption_refusal(self, user)
 
     def new_user(self, resource: dict[str, Any]) -> models.Model:
         """A new, unsaved host user for ``resource``."""
@@ -203,6 +197,8 @@ class UserAdapter(BaseAdapter):
 
     def check_policies(self, resource: dict[str, Any], current: dict[str, Any] | None) -> None:
         """Refuse what the deployment's policies forbid (``USERNAME_IS_EMAIL``, immutables)."""
+        accounts.normalize_login(self.model, resource)  # before any lookup: one login, one user
+        domains.enforce(self, resource, current)  # DOMAIN_POLICY, before any lookup
         if scim_settings.USERNAME_IS_EMAIL:
             email = get_value(resource, PRIMARY_EMAIL)
             if lower(resource.get("userName")) != lower(email):

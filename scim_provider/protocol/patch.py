@@ -85,7 +85,7 @@ from scim_provider.protocol.errors import (
 from scim_provider.protocol.filters import And, Compare, Filter, Not, Or, Present, matches
 from scim_provider.protocol.paths import AttributePath, parse_patch_path
 from scim_provider.protocol.schemas import PATCH_OP_URN, Attribute, ResourceType, Schema
-from scim_provider.protocol.validate import coerce_value
+from scim_provider.protocol.validate import coerce_value, json_type
 from scim_provider.protocol.values import json_copy, json_equal
 
 __all__ = ["MultiValueDelta", "PatchResult", "apply_patch"]
@@ -300,7 +300,7 @@ class _Patcher:
         if not isinstance(value, dict):
             raise InvalidValue(
                 f"The 'value' of an '{op}' without 'path' must be an object of attributes, "
-                f"not {_show(value)}."
+                f"not a {json_type(value)}."
             )
         for key, item in value.items():
             if _fold(key) in SERVER_KEYS:
@@ -592,7 +592,7 @@ def _element(attribute: Attribute, value: Any, *, keep_read_only: bool = False) 
     if _is_scalar(value) and attribute.sub_attribute("value") is not None:
         value = {"value": value}
     if not isinstance(value, dict):
-        raise InvalidValue(f"{attribute.name!r} expects an object, not {_show(value)}.")
+        raise InvalidValue(f"{attribute.name!r} expects an object, not a {json_type(value)}.")
     result: dict[str, Any] = {}
     for key, item in value.items():
         sub = attribute.sub_attribute(key) if isinstance(key, str) else None

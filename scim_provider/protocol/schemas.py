@@ -105,6 +105,9 @@ class Attribute:
     sub_attributes: tuple[Attribute, ...] = ()
     reference_types: tuple[str, ...] = ()
     description: str = ""
+    #: Not in RFC 7643: the host's marker for a value never logged nor quoted in an error
+    #: (``registry.register(..., sensitive=True)``). Not served in ``/Schemas``.
+    sensitive: bool = False
 
     def __post_init__(self) -> None:
         for field, value, allowed in (
@@ -119,6 +122,12 @@ class Attribute:
                 )
         if self.sub_attributes and self.type != "complex":
             raise ValueError(f"Attribute {self.name!r}: sub-attributes need type complex.")
+
+    @property
+    def secret(self) -> bool:
+        """Whether values of this attribute must never be echoed: ``writeOnly``,
+        ``returned: never`` (``password``) or ``sensitive``."""
+        return self.mutability == "writeOnly" or self.returned == "never" or self.sensitive
 
     def sub_attribute(self, name: str) -> Attribute | None:
         """The sub-attribute called ``name`` (case-insensitive), or ``None``."""

@@ -67,7 +67,7 @@ from scim_provider.protocol.schemas import (
 )
 from scim_provider.protocol.values import json_copy
 
-__all__ = ["POLICIES", "Leniency", "Policy", "coerce_value", "validate_resource"]
+__all__ = ["POLICIES", "Leniency", "Policy", "coerce_value", "json_type", "validate_resource"]
 
 
 class Leniency(enum.Enum):
@@ -204,9 +204,28 @@ def _is_unassigned(value: Any) -> bool:
     return value is None or value == [] or value == {}
 
 
-def _describe(value: Any) -> str:
+def _describe(value: Any, attribute: Attribute | None = None) -> str:
+    """``value`` for an error detail; only its type for a secret ``attribute`` (a password
+    quoted in an error would be stored with the error, and shown to whoever reads it)."""
+    if attribute is not None and attribute.secret:
+        return f"a {json_type(value)} (value not shown)"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def json_type(value: Any) -> str:
+    """The JSON type of ``value``, for error details that must not quote it."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "object"
+    return "null" if value is None else type(value).__name__
 
 
 class _Coercer:
@@ -256,7 +275,7 @@ class _Coercer:
             coerced = _SCALARS[attribute.type](value, self.policy)
         except _Mismatch as mismatch:
             raise InvalidValue(
-                f"Attribute {path!r} must be {mismatch}, not {_describe(value)}."
+                f"Attribute {path!r} must be {mismatch}, not {_describe(value, attribute)}."
             ) from None
         if isinstance(coerced, str) and canonical_values_enforced(attribute):
             return self.canonical(attribute, coerced, path)
@@ -268,7 +287,9 @@ class _Coercer:
             if canonical.casefold() == folded:
                 return canonical
         allowed = ", ".join(attribute.canonical_values)
-        raise InvalidValue(f"Attribute {path!r} must be one of {allowed}, not {value!r}.")
+        raise InvalidValue(
+            f"Attribute {path!r} must be one of {allowed}, not {_describe(value, attribute)}."
+        )
 
     def complex(self, attribute: Attribute, value: Any, path: str) -> dict[str, Any] | None:
         """A complex value: sub-attributes coerced under their canonical names."""
@@ -530,7 +551,8 @@ def _keep_immutable_in(
             elif _fold(attribute, new[attribute.name]) != _fold(attribute, old_value):
                 raise Mutability(
                     f"Attribute {path!r} is immutable: it cannot change from "
-                    f"{_describe(old_value)} to {_describe(new[attribute.name])}."
+                    f"{_describe(old_value, attribute)} to "
+                    f"{_describe(new[attribute.name], attribute)}."
                 )
         elif attribute.type == "complex" and not attribute.multi_valued:
             new_value = new.get(attribute.name, {})

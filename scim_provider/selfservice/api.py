@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
+from django.utils.cache import patch_cache_control
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.parsers import JSONParser
@@ -21,7 +22,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import services
+from .. import domains, services
 from ..conf import scim_settings
 from ..models import ScimGroupMapping, ScimGroupRule, tenant_key
 from ..throttling import SelfServiceRateThrottle
@@ -57,6 +58,12 @@ class SelfServiceApi(APIView):
         from rest_framework.views import exception_handler
 
         return exception_handler
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        """Never cached (``Cache-Control: no-store``): answers hold tokens, audit and logs."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_cache_control(response, no_store=True)
+        return response
 
     @property
     def actor(self) -> services.Actor:
@@ -118,6 +125,28 @@ class AuditSerializer(serializers.Serializer):
     ip = serializers.CharField()
     token_prefix = serializers.CharField()
     detail = serializers.JSONField()
+
+
+class DomainSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk", read_only=True)
+    domain = serializers.CharField(max_length=253)
+    verified = serializers.BooleanField(source="is_verified", read_only=True)
+    verified_at = serializers.DateTimeField(read_only=True)
+    verified_by = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    txt_record = serializers.SerializerMethodField()
+
+    def get_txt_record(self, row) -> dict | None:
+        """The DNS record that proves the domain (None once verified)."""
+        if row.is_verified:
+            return None
+        return {"name": row.domain, "type": "TXT", "value": domains.txt_record(row)}
+
+    def validate_domain(self, value: str) -> str:
+        try:
+            return domains.normalize_domain(value)
+        except domains.DomainError as exc:
+            raise serializers.ValidationError(str(exc)) from None
 
 
 class MappingSerializer(serializers.Serializer):
@@ -249,6 +278,54 @@ class TokenRevokeApi(TokenActionApi):
         token = self.get_token(pk)
         revoked = services.revoke(token, actor=self.actor)
         return Response({**TokenSerializer(token).data, "revoked": revoked})
+
+
+class DomainListApi(SelfServiceApi):
+    """GET: the tenant's domains. POST ``{"domain"}``: claim one; the answer holds the DNS
+    TXT record (``txt_record``) to publish before ``verify``."""
+
+    def get(self, request, **kwargs):
+        rows = domains.tenant_domains(self.tenant_id)
+        return Response(
+            {
+                "policy": scim_settings.DOMAIN_POLICY,
+                "results": DomainSerializer(rows, many=True).data,
+            }
+        )
+
+    def post(self, request, **kwargs):
+        data = DomainSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        row = domains.add_domain(self.tenant_id, data.validated_data["domain"], actor=self.actor)
+        return Response(DomainSerializer(row).data, status=status.HTTP_201_CREATED)
+
+
+class DomainActionApi(SelfServiceApi):
+    def get_domain(self, pk):
+        try:
+            return domains.get_domain(self.tenant_id, pk)
+        except domains.DomainError:
+            raise Http404 from None
+
+
+class DomainVerifyApi(DomainActionApi):
+    """POST: look the domain's TXT record up now; 200 with the domain once verified, 400
+    with ``{"domain": reason}`` when the record is missing or another account verified it."""
+
+    def post(self, request, pk, **kwargs):
+        try:
+            row = domains.verify_domain(self.get_domain(pk), actor=self.actor)
+        except domains.DomainError as exc:
+            raise exceptions.ValidationError({"domain": str(exc)}) from None
+        return Response(DomainSerializer(row).data)
+
+
+class DomainDetailApi(DomainActionApi):
+    """DELETE: give the domain up."""
+
+    def delete(self, request, pk, **kwargs):
+        domains.remove_domain(self.get_domain(pk), actor=self.actor)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class RequestListApi(SelfServiceApi):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .. import services
+from .. import domains, services
 from ..models import ScimGroupRule
 from . import mappables
 
@@ -99,3 +99,17 @@ class RuleForm(forms.Form):
     def __init__(self, *args, tenant_id: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["target"].choices = target_choices(tenant_id)
+
+
+class DomainForm(forms.Form):
+    domain = forms.CharField(
+        label=_("Domain"),
+        max_length=253,
+        help_text=_("The part after the @ of your people's email addresses, e.g. example.com."),
+    )
+
+    def clean_domain(self) -> str:
+        try:
+            return domains.normalize_domain(self.cleaned_data["domain"])
+        except domains.DomainError as exc:
+            raise forms.ValidationError(str(exc)) from None

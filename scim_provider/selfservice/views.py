@@ -1,8 +1,9 @@
 """Self-service pages: server-rendered, overridable templates (docs/selfservice.md).
 
 Every page checks ``SELF_SERVICE_PERMISSION`` for the tenant ``SELF_SERVICE_TENANT`` finds;
-GET never changes anything; every POST is CSRF-protected and audited. Pages that show a
-token's secret are never cached.
+GET never changes anything; every POST is CSRF-protected and audited. No page is cached
+(some show a token's secret) nor shown in a frame (``X-Frame-Options: DENY``, which Django's
+clickjacking middleware keeps).
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_deny
 from django.views.decorators.csrf import csrf_protect
 
-from .. import services
+from .. import domains, services
 from ..conf import scim_settings
 from ..models import (
     ScimGroupMapping,
@@ -35,12 +37,19 @@ from ..models import (
 )
 from . import access, groupmaps, mappables
 from .context import Urls, authorize, scim_base_url
-from .forms import ActivityFilterForm, MappingForm, RuleForm, TokenCreateForm, split_target
+from .forms import (
+    ActivityFilterForm,
+    DomainForm,
+    MappingForm,
+    RuleForm,
+    TokenCreateForm,
+    split_target,
+)
 
 TEMPLATES = "scim_provider/selfservice/"
 
 
-@method_decorator([csrf_protect, never_cache], name="dispatch")
+@method_decorator([csrf_protect, never_cache, xframe_options_deny], name="dispatch")
 class SelfServiceView(View):
     """Base of the pages: authorization, the tenant, and the shared template context."""
 
@@ -78,6 +87,7 @@ class SelfServiceView(View):
                 ("overview", _("Overview"), self.urls("overview")),
                 ("setup", _("Set up your identity provider"), self.urls("setup")),
                 ("tokens", _("Tokens"), self.urls("tokens")),
+                ("domains", _("Domains"), self.urls("domains")),
                 ("activity", _("Activity"), self.urls("activity")),
                 ("groups", _("Group mappings"), self.urls("groups")),
                 ("audit", _("Audit log"), self.urls("audit")),
@@ -90,6 +100,7 @@ class SelfServiceView(View):
                         "enable",
                         "setup",
                         "tokens",
+                        "domains",
                         "activity",
                         "audit",
                         "groups",
@@ -129,7 +140,7 @@ def tenant_picker_url(request) -> str | None:
         return None
 
 
-@method_decorator([csrf_protect, never_cache], name="dispatch")
+@method_decorator([csrf_protect, never_cache, xframe_options_deny], name="dispatch")
 class TenantPickerView(View):
     """The tenants a superuser may open, with search and pages (``tenants/``).
 
@@ -274,7 +285,9 @@ class TokenListView(SelfServiceView):
 
     def render(self, template=None, status=200, **extra):
         tokens = list(services.tenant_tokens(self.tenant_id))
+        rotated = services.rotated_token_pks(token.pk for token in tokens)
         for token in tokens:
+            token.rotated = str(token.pk) in rotated  # rotated once: no second rotation
             token.rotate_url = self.urls("token-rotate", pk=token.pk)
             token.revoke_url = self.urls("token-revoke", pk=token.pk)
         return super().render(template, status, tokens=tokens, **extra)
@@ -324,12 +337,72 @@ class TokenActionView(SelfServiceView):
             return self.redirect("tokens")
         try:
             new, plaintext = services.rotate_token(token, actor=self.actor)
-        except services.TokenNotUsable:
-            messages.error(request, _("Only an active token can be rotated."))
+        except services.TokenNotUsable as exc:
+            messages.error(request, str(exc))
             return self.redirect("tokens")
         return self.render(
             "token_secret.html", token=new, plaintext=plaintext, previous=token, rotated=True
         )
+
+
+class DomainsView(SelfServiceView):
+    """The tenant's email domains (``DOMAIN_POLICY``): POST ``domain`` claims one and shows
+    the DNS TXT record that proves it."""
+
+    template_name = "domains.html"
+    section = "domains"
+
+    def get(self, request, **kwargs):
+        return self.render(form=DomainForm())
+
+    def render(self, template=None, status=200, **extra):
+        rows = list(domains.tenant_domains(self.tenant_id))
+        for row in rows:
+            row.txt_record = domains.txt_record(row)
+            row.verify_url = self.urls("domain-verify", pk=row.pk)
+            row.remove_url = self.urls("domain-remove", pk=row.pk)
+        return super().render(
+            template,
+            status,
+            domains=rows,
+            enforced=domains.policy_applies(self.tenant_id),
+            **extra,
+        )
+
+    def post(self, request, **kwargs):
+        form = DomainForm(request.POST)
+        if not form.is_valid():
+            return self.render(form=form, status=400)
+        row = domains.add_domain(self.tenant_id, form.cleaned_data["domain"], actor=self.actor)
+        messages.success(
+            request,
+            _("%(domain)s added: publish its TXT record, then verify it.") % {"domain": row},
+        )
+        return self.redirect("domains")
+
+
+class DomainActionView(SelfServiceView):
+    """POST: ``verify`` (look the TXT record up now) or ``remove`` a domain."""
+
+    action = ""
+    section = "domains"
+
+    def post(self, request, pk, **kwargs):
+        try:
+            row = domains.get_domain(self.tenant_id, pk)
+        except domains.DomainError:
+            raise Http404(_("No such domain.")) from None
+        if self.action == "remove":
+            domains.remove_domain(row, actor=self.actor)
+            messages.success(request, _("%(domain)s removed.") % {"domain": row})
+            return self.redirect("domains")
+        try:
+            domains.verify_domain(row, actor=self.actor)
+        except domains.DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("%(domain)s is verified.") % {"domain": row})
+        return self.redirect("domains")
 
 
 class ActivityView(SelfServiceView):

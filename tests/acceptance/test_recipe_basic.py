@@ -60,6 +60,8 @@ def test_tenant_tokens_see_only_their_organization(okta):
     okta.sql("INSERT INTO organizations_organization (name, slug) VALUES ('Acme', 'acme')")
     (org_id,) = okta.sql("SELECT id FROM organizations_organization WHERE slug = 'acme'")[0]
     token = okta.manage("scim_create_token", "--name", "Acme Okta", "--tenant", str(org_id))
+    # DOMAIN_POLICY (default "verified"): the organization's people are in its own domain.
+    okta.manage("scim_domains", "--tenant", str(org_id), "--add", "basic.example", "--verified")
     shared = okta.provision(okta_user("meg@basic.example", "Meg", "March"))
 
     okta.authorization = f"Bearer {token.strip().splitlines()[-1].strip()}"

@@ -23,6 +23,9 @@ def orgs(okta):
     for name in ("Qualytics", "Globex"):
         org_id = okta.use_organization(name)
         found[name] = (org_id, okta.authorization)
+        # DOMAIN_POLICY (default "verified"): each organization's people are in its domain.
+        domain = f"{name.lower()}.example"
+        okta.manage("scim_domains", "--tenant", str(org_id), "--add", domain, "--verified")
     return found
 
 

@@ -45,12 +45,16 @@ def create_user(users_client):
 
 @pytest.fixture
 def tenant_clients(db, scim_config):
-    """Two clients whose tokens are bound to two organizations: ``(client_a, client_b)``."""
+    """Two clients whose tokens are bound to two organizations: ``(client_a, client_b)``.
+
+    Isolation tests: both tenants provision ``example.com`` people, so ``DOMAIN_POLICY`` is
+    off here (``test_domain_policy.py`` tests it).
+    """
     from rest_framework.test import APIClient
 
     from tests.factories import OrganizationFactory
 
-    scim_config(TENANT_MODEL="testapp.Organization")
+    scim_config(TENANT_MODEL="testapp.Organization", DOMAIN_POLICY="off")
     clients = []
     for org in OrganizationFactory.create_batch(2):
         _token, plaintext = services.create_token(f"token of {org}", tenant=org)
@@ -81,3 +85,20 @@ def emails_have_their_own_field() -> bool:
 needs_first_name = pytest.mark.skipif(
     not has_field("first_name"), reason="the user model has no first_name"
 )
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    """``frozen_clock.now``: the rate limiter's time, at the start of a minute; move it by
+    hand."""
+    from scim_provider import throttling
+
+    class Clock:
+        now = 1_700_000_040.0  # a multiple of 60 and of 3600
+
+        def __call__(self):
+            return self.now
+
+    clock = Clock()
+    monkeypatch.setattr(throttling, "clock", clock)
+    return clock

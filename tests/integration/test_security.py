@@ -56,7 +56,12 @@ def test_w002_unredacted_bodies(scim, expected):
 def test_w003_dummy_cache_and_e008_unknown_cache():
     dummy = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
     assert ids([check_security], SCIM_PROVIDER={}, CACHES=dummy, **HTTPS) == ["scim_provider.W003"]
-    off = {"RATE_LIMIT": None, "AUTH_FAILURE_RATE_LIMIT": None, "SELF_SERVICE_RATE_LIMIT": None}
+    off = {
+        "RATE_LIMIT": None,
+        "TENANT_RATE_LIMIT": None,
+        "AUTH_FAILURE_RATE_LIMIT": None,
+        "SELF_SERVICE_RATE_LIMIT": None,
+    }
     assert ids([check_security], SCIM_PROVIDER=off, CACHES=dummy, **HTTPS) == []
     assert ids([check_rate_limit_cache], SCIM_PROVIDER={"RATE_LIMIT_CACHE": "nope"}) == [
         "scim_provider.E008"

@@ -14,7 +14,7 @@ from tests.integration.selfservice_helpers import *  # noqa: F403
 from tests.integration.selfservice_helpers import scim_get, tenant_token
 from tests.testapp.models import Team
 
-PAGES = ["", "setup/", "tokens/", "activity/", "audit/", "groups/"]
+PAGES = ["", "setup/", "tokens/", "domains/", "activity/", "audit/", "groups/"]
 
 
 def url(org, path=""):

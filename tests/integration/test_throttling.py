@@ -15,21 +15,6 @@ pytestmark = pytest.mark.django_db
 CONFIG = f"{SCIM}/ServiceProviderConfig"
 
 
-@pytest.fixture
-def frozen_clock(monkeypatch):
-    """``frozen_clock.now``: the limiter's time, at the start of a minute; move it by hand."""
-
-    class Clock:
-        now = 1_700_000_040.0  # a multiple of 60 and of 3600
-
-        def __call__(self):
-            return self.now
-
-    clock = Clock()
-    monkeypatch.setattr(throttling, "clock", clock)
-    return clock
-
-
 def client_for(plaintext: str, address: str = "127.0.0.1") -> APIClient:
     client = APIClient(REMOTE_ADDR=address)
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
@@ -125,12 +110,13 @@ def test_failed_authentication_limit_per_address(scim_config, scim_plaintext, fr
     response = attacker.get(CONFIG)
     assert_scim_error(response, 429)
     assert int(response["Retry-After"]) >= 1
-    # Blocked before authentication: even a valid token from that address waits.
-    assert client_for(scim_plaintext, "203.0.113.9").get(CONFIG).status_code == 429
-    # Other addresses are not affected.
-    assert client_for(scim_plaintext, "198.51.100.1").get(CONFIG).status_code == 200
-    frozen_clock.now += 120
+    # Only failing credentials are refused: a valid token from that address is served.
     assert client_for(scim_plaintext, "203.0.113.9").get(CONFIG).status_code == 200
+    assert attacker.get(CONFIG).status_code == 429
+    # Other addresses are not affected.
+    assert client_for("scim_" + "y" * 50, "198.51.100.1").get(CONFIG).status_code == 401
+    frozen_clock.now += 120
+    assert attacker.get(CONFIG).status_code == 401
 
 
 def test_missing_credentials_count_as_failures(scim_config, frozen_clock):
@@ -139,12 +125,18 @@ def test_missing_credentials_count_as_failures(scim_config, frozen_clock):
     assert [client.get(CONFIG).status_code for _ in range(3)] == [401, 401, 429]
 
 
+def bad_token() -> str:
+    """A well-formed token that does not exist, with a key of its own."""
+    from scim_provider import tokens
+
+    return tokens.generate_token("scim_")
+
+
 def test_forwarded_address_with_trusted_proxies(scim_config, frozen_clock):
     scim_config(AUTH_FAILURE_RATE_LIMIT="1/min", NUM_PROXIES=1)
-    bad = "scim_" + "x" * 50
 
     def attempt(forwarded: str) -> int:
-        client = client_for(bad, "10.0.0.1")  # the load balancer
+        client = client_for(bad_token(), "10.0.0.1")  # the load balancer
         return client.get(CONFIG, HTTP_X_FORWARDED_FOR=forwarded).status_code
 
     assert attempt("198.51.100.7") == 401
@@ -152,6 +144,104 @@ def test_forwarded_address_with_trusted_proxies(scim_config, frozen_clock):
     # A spoofed left-most hop does not escape: only the proxy's own entry is trusted.
     assert attempt("1.2.3.4, 198.51.100.7") == 429
     assert attempt("198.51.100.8") == 401
+
+
+def test_failures_are_counted_per_presented_token_key(scim_config, frozen_clock):
+    """Guessing the secret of one token (its key is not secret) is limited whatever the
+    addresses; other keys from those addresses are not."""
+    scim_config(AUTH_FAILURE_RATE_LIMIT="3/min")
+    guessed = bad_token()
+    statuses = [
+        client_for(guessed[:-5] + f"{n:05d}", f"198.51.100.{n}").get(CONFIG).status_code
+        for n in range(5)
+    ]
+    assert statuses == [401, 401, 401, 429, 429]
+    assert client_for(bad_token(), "198.51.100.9").get(CONFIG).status_code == 401
+
+
+def test_a_valid_token_is_never_refused_for_failures(scim_config, scim_token, frozen_clock):
+    """One tenant's broken integration floods a shared egress address, and even sends
+    another token's key with a wrong secret: the valid tokens of every tenant keep working
+    from that address (identity providers send every customer's traffic from a few)."""
+    from tests.factories import OrganizationFactory
+
+    scim_config(
+        AUTH_FAILURE_RATE_LIMIT="30/min", TENANT_MODEL="testapp.Organization", RATE_LIMIT=None
+    )
+    shared = "203.0.113.50"
+    valid = {
+        org.pk: services.create_token("Okta", tenant=org)[1]
+        for org in OrganizationFactory.create_batch(2)
+    }
+    broken = client_for(bad_token(), shared)
+    assert {broken.get(CONFIG).status_code for _ in range(45)} == {401, 429}
+    assert broken.get(CONFIG).status_code == 429
+    for plaintext in valid.values():
+        wrong_secret = plaintext[:-5] + ("00000" if plaintext[-5:] != "00000" else "11111")
+        assert client_for(wrong_secret, shared).get(CONFIG).status_code == 429
+        client = client_for(plaintext, shared)
+        assert all(client.get(f"{SCIM}/Users").status_code == 200 for _ in range(5))
+
+
+def test_tenant_limit_spans_its_tokens(scim_config, frozen_clock):
+    from tests.factories import OrganizationFactory
+
+    scim_config(RATE_LIMIT="10/min", TENANT_RATE_LIMIT="4/min", TENANT_MODEL="testapp.Organization")
+    org, other = OrganizationFactory.create_batch(2)
+    first, second = (client_for(services.create_token(n, tenant=org)[1]) for n in "ab")
+    assert [first.get(CONFIG).status_code for _ in range(3)] == [200] * 3
+    assert [second.get(CONFIG).status_code for _ in range(2)] == [200, 429]
+    assert_scim_error(first.get(CONFIG), 429)
+    # Another tenant, and a token without a tenant, have budgets of their own.
+    assert client_for(services.create_token("c", tenant=other)[1]).get(CONFIG).status_code == 200
+    assert client_for(services.create_token("d")[1]).get(CONFIG).status_code == 200
+
+
+def bulk_of(count: int) -> dict:
+    return {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+        "Operations": [
+            {
+                "method": "POST",
+                "path": "/Users",
+                "bulkId": f"u{n}",
+                "data": {"userName": f"bulk{n}@example.com"},
+            }
+            for n in range(count)
+        ],
+    }
+
+
+def test_bulk_counts_each_operation(scim_config, scim_plaintext, frozen_clock):
+    from scim_provider.models import ScimUser
+
+    scim_config(RATE_LIMIT="10/min")
+    client = client_for(scim_plaintext)
+    assert client.post(f"{SCIM}/Bulk", bulk_of(6), format="json").status_code == 200
+    refused = client.post(f"{SCIM}/Bulk", bulk_of(5), format="json")
+    assert_scim_error(refused, 429)
+    assert ScimUser.objects.count() == 6  # the refused Bulk ran nothing
+    assert [client.get(CONFIG).status_code for _ in range(5)] == [200] * 4 + [429]
+    # A Bulk larger than the whole budget waits for an empty window, then runs.
+    frozen_clock.now += 180
+    assert client.post(f"{SCIM}/Bulk", bulk_of(12), format="json").status_code == 200
+    assert client.get(CONFIG).status_code == 429
+
+
+def test_bulk_counts_against_the_tenant_limit(scim_config, frozen_clock):
+    from tests.factories import OrganizationFactory
+
+    scim_config(
+        RATE_LIMIT=None,
+        TENANT_RATE_LIMIT="8/min",
+        TENANT_MODEL="testapp.Organization",
+        DOMAIN_POLICY="off",
+    )
+    org = OrganizationFactory()
+    first, second = (client_for(services.create_token(n, tenant=org)[1]) for n in "ab")
+    assert first.post(f"{SCIM}/Bulk", bulk_of(7), format="json").status_code == 200
+    assert second.get(CONFIG).status_code == 200
+    assert second.get(CONFIG).status_code == 429
 
 
 @pytest.mark.parametrize(

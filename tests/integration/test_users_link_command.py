@@ -27,7 +27,7 @@ def test_links_every_user_once_and_is_idempotent():
     UserFactory.create_batch(7)
     ScimUserFactory()  # already linked
     out, err = run("--batch-size", "3")
-    assert "Linked 7 user(s); skipped 0; 7 were unlinked." in out
+    assert "Linked 7 user(s); skipped 0; refused 0; 7 were unlinked." in out
     assert "7/7 (100%)" in err and "3/7" in err
     assert ScimUser.objects.count() == 8
     out, _err = run()
@@ -59,7 +59,7 @@ def test_dry_run_writes_nothing():
 
 
 def test_tenant(scim_config):
-    scim_config(TENANT_MODEL="testapp.Organization")
+    scim_config(TENANT_MODEL="testapp.Organization", DOMAIN_POLICY="off")
     org = OrganizationFactory()
     UserFactory.create_batch(2)
     run("--tenant", str(org.pk))

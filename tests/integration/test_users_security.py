@@ -100,21 +100,38 @@ def test_patch_cannot_set_privileges(users_client, create_user, operation):
     assert not {"is_staff", "isStaff", "isSuperuser", "is_superuser"} & set(fresh)
 
 
-def test_existing_staff_user_keeps_its_flags_when_adopted_and_updated(users_client, scim_config):
-    """SCIM writes only mapped fields: flags set by the host survive provisioning."""
+def test_existing_user_keeps_its_host_state_when_adopted(users_client, scim_config):
+    """SCIM writes only mapped fields: what the host set survives provisioning."""
     from tests.factories import UserFactory
 
     scim_config(MATCH_EXISTING_USERS=["userName"])
-    staff = UserFactory(username="admin.person@example.com", is_staff=True, password="pw")
-    staff.last_login = timezone.now()
-    staff.save()
+    person = UserFactory(username="some.person@example.com", password="pw")
+    person.last_login = timezone.now()
+    person.save()
     response = users_client.post(
-        USERS, UserBodyFactory(userName="admin.person@example.com"), format="json"
+        USERS, UserBodyFactory(userName="some.person@example.com"), format="json"
     )
     assert response.status_code == 201, response.content
     user = host_user(response.json()["id"])
-    assert user.pk == staff.pk and user.is_staff and user.last_login is not None
+    assert user.pk == person.pk and user.last_login is not None
     assert user.check_password("pw")  # password sync is off: the host's password stays
+
+
+def test_existing_staff_user_is_never_adopted(users_client, scim_config):
+    """A staff account is not adopted (``accounts.adoption_refusal``): the login stays the
+    host's, untouched (409 on the host's unique login)."""
+    from tests.factories import UserFactory
+
+    scim_config(MATCH_EXISTING_USERS=["userName"], PASSWORD_SYNC=True)
+    staff = UserFactory(username="admin.person@example.com", is_staff=True, password="pw")
+    response = users_client.post(
+        USERS,
+        UserBodyFactory(userName="admin.person@example.com", password="taken-over"),
+        format="json",
+    )
+    assert response.status_code == 409, response.content
+    staff.refresh_from_db()
+    assert staff.is_staff and staff.check_password("pw") and not hasattr(staff, "scim_link")
 
 
 def test_password_is_ignored_by_default(users_client):

@@ -12,7 +12,9 @@ class Command(BaseCommand):
     help = (
         "Link every existing user without a SCIM identity, so that the identity provider's "
         "first import or userName lookup finds them instead of creating duplicates. "
-        "Idempotent: a second run links nothing."
+        "Idempotent: a second run links nothing. Staff and superusers are never linked, nor "
+        "(DOMAIN_POLICY) users outside the tenant's verified domains. With --tenant, every "
+        "user linked (with --dry-run: to be linked) is listed: run it with --dry-run first."
     )
 
     def add_arguments(self, parser):
@@ -39,10 +41,16 @@ class Command(BaseCommand):
             self.stderr.write("")  # end the progress line
         for username in result.skipped:
             self.stderr.write(f"Skipped {username!r}: empty userName or already taken.")
+        for username, reason in result.refused:
+            self.stderr.write(f"Refused {username!r}: {reason}.")
         verb = "Would link" if dry_run else "Linked"
+        if tenant_obj is not None and (verbosity >= 1) and result.names:
+            self.stdout.write(f"{verb} to {tenant_obj}:")
+            for username in result.names:
+                self.stdout.write(f"  {username}")
         self.stdout.write(
             f"{verb} {result.linked} user(s); skipped {len(result.skipped)}; "
-            f"{result.total} were unlinked."
+            f"refused {len(result.refused)}; {result.total} were unlinked."
         )
 
     def progress(self, done: int, total: int) -> None:
