@@ -8,5 +8,7 @@ class ScimProviderConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, roles  # noqa: F401  (register the system checks and receivers)
+        from . import checks, lookups, roles  # noqa: F401  (checks, receivers)
         from .selfservice import groupmaps  # noqa: F401  (group mapping receivers)
+
+        lookups.register()  # the string comparisons of filters (scim_provider.lookups)

@@ -17,6 +17,7 @@ from django.db import IntegrityError, models
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from .. import multivalued
 from ..compiled import CompiledQuery
 from ..mapping import Mapping, get_value, remove_value, set_value
 from ..protocol import errors
@@ -61,7 +62,7 @@ def json_column(urn: str | None, attribute: Attribute, sub: Attribute | None) ->
     keys = [urn] if urn else []
     keys += [attribute.name] + ([sub.name] if sub else [])
     kind = JSON_KINDS.get(leaf.type) or ("exact" if leaf.case_exact else "text")
-    return Column("attributes__" + "__".join(keys), kind, blank=None)
+    return Column("attributes__" + "__".join(keys), kind, blank=None, json=True)
 
 
 @CompiledQuery
@@ -208,6 +209,11 @@ class BaseAdapter:
                     blank=None if mapping.model_field.null else "",
                 )
         return json_column(urn, attribute, sub)
+
+    def elements(self, schema: Schema, attribute: Attribute, sub: Attribute | None):
+        """Where the values of a multi-valued attribute are, one row each (None: not
+        filterable); see ``scim_provider.multivalued``."""
+        return multivalued.elements_for(self, schema, attribute, sub)
 
     def link_column(self, name: str, sub: str | None) -> Column | None:
         """Columns of the link row behind core attributes."""

@@ -25,7 +25,7 @@ from django.db import connection, models
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from .. import signals
+from .. import multivalued, signals
 from ..compiled import CompiledQuery
 from ..conf import scim_settings
 from ..mapping import get_value
@@ -129,10 +129,6 @@ class GroupAdapter(BaseAdapter):
     def link_column(self, name: str, sub: str | None) -> Column | None:
         if name == "displayName":
             return Column("display_name_key", "folded")
-        if name == "members" and sub in (None, "value"):
-            return Column("memberships__user__scim_id", "uuid", blank=None, many=True)
-        if name == "members" and sub == "display":
-            return Column("memberships__user__user_name_key", "folded", many=True)
         return super().link_column(name, sub)
 
     def prefetch(self, links: list[ScimGroup], *, limit: int | None = None) -> bool:
@@ -244,6 +240,7 @@ class GroupAdapter(BaseAdapter):
         with uniqueness_guard():
             self.save_host_group(link, resource)
             link.save(force_insert=True)
+        multivalued.sync_values(self, link, created=True)
         signals.group_created.send(sender=type(self), adapter=self, group=link, resource=resource)
         self.add_members(link, members)
         return link
@@ -268,6 +265,7 @@ class GroupAdapter(BaseAdapter):
                 ):
                     self.save_host_group(link, resource)
                 link.save()
+            multivalued.sync_values(self, link, attributes_changed)
             signals.group_updated.send(
                 sender=type(self),
                 adapter=self,

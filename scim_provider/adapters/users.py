@@ -29,7 +29,7 @@ from django.db.models import Aggregate, OuterRef, QuerySet, Subquery
 from django.db.models.functions import JSONArray
 from django.utils import timezone
 
-from .. import signals
+from .. import multivalued, signals
 from ..compiled import CompiledQuery
 from ..conf import scim_settings
 from ..mapping import ResourcePath, get_value, primary_element
@@ -102,13 +102,6 @@ class UserAdapter(BaseAdapter):
         """Columns of the link row behind the identity providers' lookups."""
         if name == "userName":
             return Column("user_name_key", "folded")
-        if name == "emails":
-            # Email filters match the primary address (what Okta and Entra match on).
-            return Column("email_key", "folded") if sub in (None, "value") else Column("", "true")
-        if name == "groups" and sub in (None, "value"):
-            return Column("memberships__group__scim_id", "uuid", blank=None, many=True)
-        if name == "groups" and sub == "display":
-            return Column("memberships__group__display_name_key", "folded", many=True)
         return super().link_column(name, sub)
 
     def with_related(self, queryset: QuerySet) -> QuerySet:
@@ -247,6 +240,7 @@ class UserAdapter(BaseAdapter):
             link = ScimUser(user=user, tenant_id=self.tenant_id)
             self.fill_link(link, resource)
             link.save(force_insert=True)
+        multivalued.sync_values(self, link, created=True)
         signals.user_provisioned.send(
             sender=type(self),
             adapter=self,
@@ -266,6 +260,7 @@ class UserAdapter(BaseAdapter):
         if not changed:
             return link
         was_active = self._write(link, resource)
+        multivalued.sync_values(self, link, changed)
         signals.user_updated.send(
             sender=type(self),
             adapter=self,
@@ -314,6 +309,7 @@ class UserAdapter(BaseAdapter):
         """Re-provision a soft-deleted user: the same id, the new attributes."""
         link.deleted_at = None
         was_active = self._write(link, resource)
+        multivalued.sync_values(self, link)
         signals.user_provisioned.send(
             sender=type(self),
             adapter=self,
