@@ -191,8 +191,16 @@ def sync_values(adapter, link, changed: Iterable[str] | None = None, *, created=
 
 
 def sync_links(adapter, links: list) -> None:
-    """Insert the rows of ``links``, new links saved in bulk (their pks set)."""
-    write_rows(adapter, links, lambda link: _resource(adapter, link), ScimValue)
+    """Insert the rows of ``links``, user links just saved by ``bulk_create``."""
+    if any(link.pk is None for link in links):  # a database that returns no new keys
+        saved = dict(
+            adapter.link_model.objects.filter(user__in=[link.user for link in links]).values_list(
+                "user_id", "pk"
+            )
+        )
+        for link in links:
+            link.pk = saved[link.user_id]
+    write_rows(adapter, links, partial(_resource, adapter))
 
 
 def write_rows(adapter, links: Iterable, resource_of, model=ScimValue, using=None) -> int:

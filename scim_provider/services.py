@@ -193,6 +193,7 @@ def link_existing_users(
     is skipped and reported. No signals are sent. ``progress(done, total)`` is called after
     each batch.
     """
+    from . import multivalued
     from .adapters import get_user_adapter
     from .models import ScimUser, tenant_key
 
@@ -229,6 +230,7 @@ def link_existing_users(
         if not dry_run:
             with transaction.atomic():
                 ScimUser.objects.bulk_create(links)
+                multivalued.sync_links(adapter, links)
         result.linked += len(links)
         done += len(users)
         if progress is not None:
