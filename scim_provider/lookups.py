@@ -96,6 +96,17 @@ class EndsWith(_Substring):
     sqlite = "({rhs} = '' OR SUBSTR({lhs}, -LENGTH({rhs})) = {rhs})"
 
 
+class IExact(_TextLookup):
+    """``LOWER(lhs) = rhs``, the value lower-cased by the caller: ``iexact`` without the
+    ``LIKE`` escaping that SQLite needs (so a compiled query can bind the value)."""
+
+    lookup_name = "scim_ieq"
+
+    def as_sql(self, compiler, connection):
+        lhs, rhs, params = self.operands(compiler, connection)
+        return f"LOWER({lhs}) = {rhs}", params
+
+
 class _Ordered(_TextLookup):
     """``lhs <operator> rhs`` by code point; ``fold`` lower-cases ``lhs`` first."""
 
@@ -124,7 +135,7 @@ ORDERED = tuple(
     for op, operator in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<="))
     for fold in (False, True)
 )
-LOOKUPS: tuple[type[Lookup], ...] = (Contains, StartsWith, EndsWith, *ORDERED)
+LOOKUPS: tuple[type[Lookup], ...] = (Contains, StartsWith, EndsWith, IExact, *ORDERED)
 
 
 def register() -> None:

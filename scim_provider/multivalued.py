@@ -39,7 +39,7 @@ from .models import VALUE_KEY_LENGTH, ScimMembership, ScimValue
 from .protocol.filters import present
 from .protocol.schemas import Attribute, Schema
 from .query import JSON_KINDS, Column
-from .registry import GROUP, USER
+from .registry import GROUP, USER, registry
 
 __all__ = [
     "Elements",
@@ -87,6 +87,10 @@ class Stored:
 
 def stored_attributes(adapter) -> tuple[Stored, ...]:
     """The multi-valued attributes of ``adapter``'s resource type kept in ``ScimValue``."""
+    return registry.memo(("multivalued", type(adapter)), partial(_stored_attributes, adapter))
+
+
+def _stored_attributes(adapter) -> tuple[Stored, ...]:
     whole = {
         (m.path.urn, m.path.attribute, m.path.sub_attribute)
         for m in adapter.mappings
@@ -392,6 +396,13 @@ def elements_for(
 ) -> Elements | None:
     """Where the values of the multi-valued ``attribute`` (or ``attribute.sub``) are; None
     when they are not kept where SQL reaches them."""
+    key = ("elements", type(adapter), schema.id, attribute.name, sub.name if sub else None)
+    return registry.memo(key, partial(_elements_for, adapter, schema, attribute, sub))
+
+
+def _elements_for(
+    adapter, schema: Schema, attribute: Attribute, sub: Attribute | None
+) -> Elements | None:
     core = schema.id == adapter.resource_type.schema.id
     if core and attribute.name == adapter.on_demand:
         return _membership_elements(adapter) if adapter.resource in (USER, GROUP) else None

@@ -79,7 +79,10 @@ STRING_OPERATORS = {
     "folded": _string_operators(str.lower),
     "casefold": _string_operators(str.casefold),
     "text": _string_operators(
-        str, str.lower, prefix="i", lookups=("iexact", "icontains", "istartswith", "iendswith")
+        str.lower,
+        str.lower,
+        prefix="i",
+        lookups=("scim_ieq", "icontains", "istartswith", "iendswith"),
     ),
     "exact": _string_operators(str, lookups=("exact", "scim_co", "scim_sw", "scim_ew")),
 }
@@ -106,9 +109,11 @@ EVERYTHING = ~NOTHING
 class FilterCompiler:
     """Compile filters for one adapter (its resource type and columns)."""
 
-    def __init__(self, adapter) -> None:
+    def __init__(self, adapter, *, check: bool = False) -> None:
         self.adapter = adapter
         self.resource_type = adapter.resource_type
+        #: Only check the filter (raise what a compile would): no subquery is built.
+        self.check = check
 
     # The tree ------------------------------------------------------------------------------
 
@@ -175,7 +180,7 @@ class FilterCompiler:
 
     def exists(self, elements, condition: Q) -> Q:
         """The resources with a row of ``elements`` matching ``condition``."""
-        if condition == NOTHING:
+        if condition is NOTHING or self.check:
             return NOTHING
         return Q(pk__in=elements.rows(condition))
 
@@ -354,6 +359,11 @@ def compile_filter(node: Filter, adapter) -> Q:
     return FilterCompiler(adapter).compile(node)
 
 
+def check_filter(node: Filter, adapter) -> None:
+    """Raise the ``InvalidFilter`` compiling ``node`` would raise, at a fraction of the cost."""
+    FilterCompiler(adapter, check=True).compile(node)
+
+
 @dataclass(frozen=True)
 class ElementSort:
     """``sortBy`` a multi-valued attribute: by the primary value, else the first
@@ -404,7 +414,7 @@ def page_of(adapter, node: Filter | None, order: tuple[str, ...], offset: int, c
     ``count`` rows in ``order`` from ``offset``, or after the link pk ``after`` (a keyset
     bookmark, ``scim_provider.pagination``). Compiled once per filter shape."""
     if node is not None:
-        compile_filter(node, adapter)  # checks the real values: a marker passes any check
+        check_filter(node, adapter)  # checks the real values: a marker passes any check
     shape, strings = split_strings(node) if node is not None else (None, ())
     window = ("after", count) if after is not None else ("offset", offset, count)
     bookmark = [] if after is None else [after]
