@@ -379,6 +379,8 @@ class ElementSort:
         _schema, attribute, sub = target
         sub_name = sub.name if attribute.multi_valued and sub is not None else None
         column = compiler.element_column(elements, sub_name, target)
+        if column.kind == "constant":
+            raise errors.InvalidFilter(f"Every value of {_name(target)!r} is the same.")
         rows = elements.model._default_manager.filter(
             elements.where, **{elements.owner: OuterRef("pk")}
         )

@@ -244,7 +244,11 @@ def test_sort_by_a_multi_valued_attribute(users_client, mv, create_user):
     group = create_group(users_client, "G", [mv["mv"]["id"]])
     response = users_client.get(GROUPS, {"sortBy": "members.value"})
     assert [g["id"] for g in response.json()["Resources"]] == [group["id"]]
-    assert_scim_error(users_client.get(USERS, {"sortBy": "groups.$ref"}), 400, "invalidValue")
+    for unsortable in ("groups.$ref", "groups.type", "password"):
+        response = users_client.get(USERS, {"sortBy": unsortable})
+        assert_scim_error(response, 400, "invalidValue")
+    by_type = users_client.get(USERS, {"sortBy": "emails.type", "sortOrder": "descending"})
+    assert by_type.json()["Resources"][0]["userName"] == "bare"  # no value: first
 
 
 @pytest.mark.parametrize(
