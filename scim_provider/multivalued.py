@@ -321,7 +321,7 @@ class Elements:
 
 
 def _text_column(lookup: str, attribute: Attribute) -> Column:
-    return Column(lookup, "exact" if attribute.case_exact else "text", blank=None, json=True)
+    return Column(lookup, "exact" if attribute.case_exact else "text", blank=None)
 
 
 def _sub_column(sub: Attribute) -> Column | None:
@@ -331,7 +331,7 @@ def _sub_column(sub: Attribute) -> Column | None:
     lookup = f"data__{sub.name}"
     if sub.type in TEXT_TYPES:
         return _text_column(lookup, sub)
-    return Column(lookup, JSON_KINDS.get(sub.type, "text"), blank=None, json=True)
+    return Column(lookup, JSON_KINDS.get(sub.type, "text"), blank=None)
 
 
 def _value_column(attribute: Attribute) -> Column | None:

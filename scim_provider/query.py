@@ -95,9 +95,8 @@ JSON_KINDS = {"boolean": "boolean", "integer": "number", "decimal": "number"}
 class Column:
     lookup: str
     kind: str = "text"
-    blank: Any = ""  # the stored value meaning "absent", besides NULL
+    blank: Any = ""  # the stored value meaning "absent", besides NULL (None: "" is a value)
     many: bool = False  # a to-many join: matched through a subquery, never duplicating rows
-    json: bool = False  # a key of a JSONField: "" is a value (not "absent"), but not ``pr``
     key: str | None = None  # ``casefold``/``exact`` values: the indexed prefix column
     constant: Any = None  # the value of every row (kind ``constant``)
 
@@ -131,8 +130,6 @@ class FilterCompiler:
             elements = self.elements(*target)
             if elements is None:
                 return self.compile(node.filter, node.path)  # a single-valued complex value
-            if target[2] is not None:
-                raise errors.InvalidFilter(f"{_name(target)!r} has no value filter.")
             return self.exists(elements, self.element(node.filter, elements, target))
         if isinstance(node, Present | Compare):
             target = self.resolve(self.absolute(node.path, prefix))

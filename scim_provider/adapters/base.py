@@ -62,7 +62,7 @@ def json_column(urn: str | None, attribute: Attribute, sub: Attribute | None) ->
     keys = [urn] if urn else []
     keys += [attribute.name] + ([sub.name] if sub else [])
     kind = JSON_KINDS.get(leaf.type) or ("exact" if leaf.case_exact else "text")
-    return Column("attributes__" + "__".join(keys), kind, blank=None, json=True)
+    return Column("attributes__" + "__".join(keys), kind, blank=None)
 
 
 @CompiledQuery
