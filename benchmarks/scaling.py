@@ -13,6 +13,8 @@ slowest. The operations:
 * ``list_deep_next``: that page right after the one before it (Okta's loop: a bookmark);
 * ``list_cursor_deep``: a cursor page deep in the table, when the checkout has cursors;
 * ``lookup``: ``GET /Users?filter=userName eq "..."`` (Okta's lookup before create);
+* ``lookup_email`` / ``lookup_email_entra``: the same user by ``emails.value eq "..."`` /
+  Entra's ``emails[type eq "work"].value eq "..."`` (seeded emails are the userNames);
 * ``get_user``: ``GET /Users/{id}``;
 * ``group_patch_1`` / ``group_patch_1000``: PATCH adding 1 / 1,000 members to the largest
   seeded group (100k members when seeded so), then a PATCH removing them again (timed
@@ -31,8 +33,14 @@ import random
 import statistics
 import sys
 import time
+from urllib.parse import quote
 
 from loadgen import lookup_path  # the same request as the load driver's (script dir)
+
+
+def filter_path(expression: str) -> str:
+    """A ``/Users`` lookup as the identity providers send it."""
+    return f"/Users?filter={quote(expression)}&startIndex=1&count=100"
 
 
 def setup() -> None:
@@ -118,6 +126,16 @@ class Bench:
         _, name = self.rnd.choice(self.sample)
         return self.get(lookup_path(name))
 
+    def lookup_email(self):
+        """``emails.value eq`` the user's (seeded) email: a ``ScimValue`` subquery."""
+        _, name = self.rnd.choice(self.sample)
+        return self.get(filter_path(f'emails.value eq "{name}"'))
+
+    def lookup_email_entra(self):
+        """Entra's form: ``emails[type eq "work"].value eq``."""
+        _, name = self.rnd.choice(self.sample)
+        return self.get(filter_path(f'emails[type eq "work"].value eq "{name}"'))
+
     def get_user(self):
         scim_id, _ = self.rnd.choice(self.sample)
         return self.get(f"/Users/{scim_id}")
@@ -193,6 +211,8 @@ def run(args) -> dict:
         "list_deep_next": bench.list_deep_next,
         "list_cursor_deep": bench.list_cursor_deep,
         "lookup": bench.lookup,
+        "lookup_email": bench.lookup_email,
+        "lookup_email_entra": bench.lookup_email_entra,
         "get_user": bench.get_user,
     }
     results: dict = {"label": args.label, "users": bench.total, "group_members": bench.group_size}

@@ -10,7 +10,7 @@ class ScimProviderConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete
 
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import checks, lookups  # noqa: F401  (registers the system checks)
         from .counts import link_deleted
         from .models import ScimGroup, ScimUser
 
@@ -18,3 +18,5 @@ class ScimProviderConfig(AppConfig):
             post_delete.connect(
                 link_deleted, sender=model, dispatch_uid=f"scim_provider.counts.{model.__name__}"
             )
+
+        lookups.register()  # the string comparisons of filters (scim_provider.lookups)

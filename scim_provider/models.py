@@ -325,6 +325,61 @@ class ScimMembership(models.Model):
         return f"{self.user_id} in {self.group_id}"
 
 
+#: Characters of a value's case-folded form kept in ``ScimValue.key`` (the indexed prefix).
+VALUE_KEY_LENGTH = 255
+
+
+class ScimValue(models.Model):
+    """One value of a multi-valued attribute of a user or group (``emails``, ``roles``,
+    ``phoneNumbers``, registered ones), where filters reach it (RFC 7644 §3.4.2.2): a
+    resource matches ``emails.value eq "x"`` when any of its rows does.
+
+    Written by ``scim_provider.multivalued`` from the resource as GET returns it, whenever
+    one of its multi-valued attributes changes. ``value`` is the element's ``value`` (or
+    the element itself, for a multi-valued attribute without sub-attributes) when it is a
+    string; ``folded`` its ``casefold()``; ``key`` the first ``VALUE_KEY_LENGTH``
+    characters of ``folded``, indexed for the ``eq`` lookups identity providers send.
+    ``data`` is the whole element (its other sub-attributes), ``present`` whether some of
+    it has a value (``emails pr``). A user's ``groups`` and a group's ``members`` are not
+    stored here: they are ``ScimMembership`` rows.
+    """
+
+    user = models.ForeignKey(
+        ScimUser, null=True, blank=True, on_delete=models.CASCADE, related_name="multi_values"
+    )
+    group = models.ForeignKey(
+        ScimGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="multi_values"
+    )
+    attribute = models.CharField(_("attribute"), max_length=255)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    # NULL: no string value (a number, or none); "" is a value (``emails.value eq ""``).
+    value = models.TextField(_("value"), null=True, blank=True)  # noqa: DJ001
+    folded = models.TextField(_("value (case-folded)"), null=True, blank=True)  # noqa: DJ001
+    key = models.CharField(  # noqa: DJ001
+        _("value (case-folded, indexed prefix)"),
+        max_length=VALUE_KEY_LENGTH,
+        null=True,
+        blank=True,
+    )
+    data = models.JSONField(_("element"), default=dict, blank=True)
+    present = models.BooleanField(_("has a value"), default=True)
+
+    class Meta:
+        verbose_name = _("SCIM multi-valued attribute value")
+        verbose_name_plural = _("SCIM multi-valued attribute values")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False, group__isnull=True)
+                | models.Q(user__isnull=True, group__isnull=False),
+                name="scim_value_one_owner",
+            ),
+        ]
+        indexes = [models.Index(fields=["attribute", "key"], name="scim_value_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.attribute}[{self.position}] = {self.value!r}"
+
+
 class ScimRequestLog(models.Model):
     """One SCIM request, as ``REQUEST_LOG`` asks: who, what, the outcome (docs/security.md).
 

@@ -23,7 +23,7 @@ the link row. Nothing is registered at import time.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,7 +125,7 @@ class Registry:
 
     def __init__(self) -> None:
         self._specs: list[AttributeSpec] = []
-        self._cache: dict[str, Any] = {}
+        self._cache: dict[Hashable, Any] = {}
 
     def register(self, path: str, **options: Any) -> AttributeSpec:
         """Register the SCIM attribute ``path``; see the module docstring."""
@@ -171,6 +171,13 @@ class Registry:
         key = f"mappings:{resource}:{model._meta.label}"
         if key not in self._cache:
             self._cache[key] = self._build_mappings(resource, model)
+        return self._cache[key]
+
+    def memo(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        """``build()``, kept until the registry or the settings change: tables derived
+        from the resource types and mappings (``scim_provider.multivalued``)."""
+        if key not in self._cache:
+            self._cache[key] = build()
         return self._cache[key]
 
     def sensitive_paths(self, resource: str) -> frozenset[str]:

@@ -206,6 +206,7 @@ def link_existing_users(
     superusers, users outside the tenant's verified domains) is refused and reported. No
     signals are sent. ``progress(done, total)`` is called after each batch.
     """
+    from . import multivalued
     from .adapters import get_user_adapter
     from .models import ScimUser, tenant_key
 
@@ -250,6 +251,7 @@ def link_existing_users(
         if not dry_run:
             with transaction.atomic():
                 ScimUser.objects.bulk_create(links)
+                multivalued.sync_links(adapter, links)
         result.linked += len(links)
         done += len(users)
         if progress is not None:

@@ -37,8 +37,8 @@ from .pagination import CursorPage, paging_from
 from .parsers import PlainJSONParser, ScimJSONParser
 from .protocol import errors
 from .protocol.filters import Filter, parse_filter
-from .protocol.serialize import etag, list_response, serialize
-from .query import compile_filter, page_of, sort_lookup
+from .protocol.serialize import check_names, etag, list_response, serialize
+from .query import compile_filter, page_of, sort_order
 from .registry import GROUP, USER
 from .renderers import ScimContentNegotiation, ScimJSONRenderer
 
@@ -192,7 +192,7 @@ class NotFoundView(ScimView):
 # Resources (RFC 7644 §3.3-§3.6) ---------------------------------------------------------
 
 
-def _names(value: Any) -> list[str] | None:
+def _names(value: Any, parameter: str) -> list[str] | None:
     if value is None:
         return None
     if isinstance(value, str):
@@ -200,6 +200,7 @@ def _names(value: Any) -> list[str] | None:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise errors.InvalidValue("attributes and excludedAttributes must be lists of names.")
     names = [v.strip() for v in value if v.strip()]
+    check_names(names, parameter)
     return names or None
 
 
@@ -212,7 +213,8 @@ class Selection:
 
     @classmethod
     def from_params(cls, params) -> Selection:
-        return cls(_names(params.get("attributes")), _names(params.get("excludedAttributes")))
+        attributes = _names(params.get("attributes"), "attributes")
+        return cls(attributes, _names(params.get("excludedAttributes"), "excludedAttributes"))
 
     def wants(self, name: str) -> bool:
         """Whether the top-level attribute ``name`` may appear (to skip loading it)."""
@@ -302,9 +304,8 @@ class ResourceView(ScimView):
         if sort_by:
             if not isinstance(sort_by, str):
                 raise errors.InvalidValue("sortBy must be a string.")
-            lookup = sort_lookup(sort_by, adapter)
             descending = str(params.get("sortOrder", "ascending")).lower() == "descending"
-            order = (f"-{lookup}" if descending else lookup, "pk")
+            order = sort_order(sort_by, descending, adapter)
         links = []
         if paging.count:
             scope = (

@@ -10,6 +10,8 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from scim_provider import multivalued
+from scim_provider.adapters import get_user_adapter
 from scim_provider.models import ScimUser
 from tests.testapp.models import Organization
 
@@ -62,6 +64,7 @@ class ScimUserFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = ScimUser
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     tenant_id = ""
@@ -72,6 +75,12 @@ class ScimUserFactory(factory.django.DjangoModelFactory):
     attributes = factory.LazyFunction(dict)
     created_at = factory.LazyFunction(timezone.now)
     updated_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def multi_values(link, create, extracted, **kwargs):
+        """Its emails (the host's) where filters find them, as a POST leaves them."""
+        if create:
+            multivalued.sync_values(get_user_adapter(link.tenant_id), link, created=True)
 
 
 class UserBodyFactory(factory.DictFactory):

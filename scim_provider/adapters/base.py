@@ -25,6 +25,7 @@ from django.db import IntegrityError, models
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from .. import multivalued
 from ..compiled import CompiledQuery
 from ..mapping import Mapping, get_value, remove_value, set_value
 from ..protocol import errors
@@ -280,6 +281,11 @@ class BaseAdapter:
                     blank=None if mapping.model_field.null else "",
                 )
         return json_column(urn, attribute, sub)
+
+    def elements(self, schema: Schema, attribute: Attribute, sub: Attribute | None):
+        """Where the values of a multi-valued attribute are, one row each (None: not
+        filterable); see ``scim_provider.multivalued``."""
+        return multivalued.elements_for(self, schema, attribute, sub)
 
     def link_column(self, name: str, sub: str | None) -> Column | None:
         """Columns of the link row behind core attributes."""

@@ -25,7 +25,7 @@ from django.db import connection, models
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from .. import signals
+from .. import multivalued, signals
 from ..compiled import CompiledQuery
 from ..conf import scim_settings
 from ..mapping import HostRow, get_value
@@ -135,10 +135,6 @@ class GroupAdapter(BaseAdapter):
     def link_column(self, name: str, sub: str | None) -> Column | None:
         if name == "displayName":
             return Column("display_name_key", "folded")
-        if name == "members" and sub in (None, "value"):
-            return Column("memberships__user__scim_id", "uuid", blank=None, many=True)
-        if name == "members" and sub == "display":
-            return Column("memberships__user__user_name_key", "folded", many=True)
         return super().link_column(name, sub)
 
     def prefetch(self, links: list[ScimGroup], *, limit: int | None = None) -> bool:
@@ -363,6 +359,7 @@ class GroupAdapter(BaseAdapter):
         with integrity_guard(self):
             self.save_host_group(link, resource)
             link.save(force_insert=True)
+        multivalued.sync_values(self, link, created=True)
         write.link, write.created = link, True
         write.notify(signals.group_created, group=link, resource=resource)
         self.add_members(write, members)
@@ -395,6 +392,7 @@ class GroupAdapter(BaseAdapter):
                     updated_at=link.updated_at, version=link.version
                 )
         if attributes_changed:
+            multivalued.sync_values(self, link, attributes_changed)
             write.notify(
                 signals.group_updated,
                 group=link,

@@ -35,7 +35,7 @@ from django.db.models import Aggregate, OuterRef, QuerySet, Subquery
 from django.db.models.functions import JSONArray
 from django.utils import timezone
 
-from .. import accounts, domains, signals
+from .. import accounts, domains, multivalued, signals
 from ..compiled import CompiledQuery
 from ..conf import scim_settings
 from ..mapping import HostRow, ResourcePath, get_value, primary_element
@@ -114,13 +114,6 @@ class UserAdapter(BaseAdapter):
         """Columns of the link row behind the identity providers' lookups."""
         if name == "userName":
             return Column("user_name_key", "folded")
-        if name == "emails":
-            # Email filters match the primary address (what Okta and Entra match on).
-            return Column("email_key", "folded") if sub in (None, "value") else Column("", "true")
-        if name == "groups" and sub in (None, "value"):
-            return Column("memberships__group__scim_id", "uuid", blank=None, many=True)
-        if name == "groups" and sub == "display":
-            return Column("memberships__group__display_name_key", "folded", many=True)
         return super().link_column(name, sub)
 
     def with_related(self, queryset: QuerySet) -> QuerySet:
@@ -306,10 +299,14 @@ class UserAdapter(BaseAdapter):
         user = link.user
         created = adopted is not None
         was_active = _is_active(user) if link.pk or adopted else None
+        inserted = link.pk is None
         with integrity_guard(self):
             self.save_user(user, resource, created=created and not adopted)
             self.fill_link(link, resource, write.private)
-            link.save(force_insert=link.pk is None)
+            link.save(force_insert=inserted)
+        # The values multi-valued filters read: all of them for a provisioned user.
+        changed = None if created else write.change.changed
+        multivalued.sync_values(self, link, changed, created=inserted)
         if created:
             write.created = True
             write.notify(

@@ -23,7 +23,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("scim_provider", "0007_domains"),
+        ("scim_provider", "0008_multivalued_values"),
     ]
 
     operations = [

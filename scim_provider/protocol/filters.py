@@ -89,6 +89,7 @@ __all__ = [
     "matches",
     "parse_filter",
     "parse_patch_path",
+    "present",
     "split_strings",
     "to_string",
 ]
@@ -513,7 +514,7 @@ def _evaluate(node: Filter, data: Any, parent: AttributePath | None, case_exact:
         case Not(operand):
             return not _evaluate(operand, data, parent, case_exact)
         case Present(path):
-            return any(_present(value) for value in _values(data, path))
+            return any(present(value) for value in _values(data, path))
         case Compare(path, op, value):
             exact = isinstance(value, str) and case_exact(_absolute(path, parent))
             return _compare(_values(data, path), op, value, exact)
@@ -565,18 +566,20 @@ def _values(data: Any, path: AttributePath) -> list:
     return values
 
 
-def _present(value: Any) -> bool:
+def present(value: Any) -> bool:
+    """Whether ``value`` is a value for ``pr``: not null, not ``""``, not empty; a complex
+    value or a list when some part of it is."""
     if isinstance(value, dict):
-        return any(_present(item) for item in value.values())
+        return any(present(item) for item in value.values())
     if isinstance(value, list | tuple):
-        return any(_present(item) for item in value)
+        return any(present(item) for item in value)
     return value is not None and value != ""
 
 
 def _compare(values: list, op: str, expected: Any, exact: bool) -> bool:
     if expected is None:
-        present = any(_present(value) for value in values)
-        return {"eq": not present, "ne": present}.get(op, False)
+        assigned = any(present(value) for value in values)
+        return {"eq": not assigned, "ne": assigned}.get(op, False)
     if op == "ne":
         return not _compare(values, "eq", expected, exact)
     test = _TESTS.get(op)

@@ -12,7 +12,8 @@ order, extension objects, then ``meta``. ``select_attributes`` applies the ``att
 
 Names are case-insensitive and may be URN-qualified (``urn:...:enterprise:2.0:User:manager``),
 dotted (``name.givenName``, ``meta.lastModified``) or a bare schema URN (the whole extension).
-Names that do not resolve are ignored, like unknown query parameters. RFC 7644 §3.4.2.5 says
+Names that do not resolve are ignored, like unknown query parameters (``check_names`` refuses
+names that are not attribute paths at all, before). RFC 7644 §3.4.2.5 says
 clients SHOULD NOT send both parameters; when they do, ``attributes`` wins and
 ``excludedAttributes`` is ignored.
 """
@@ -23,7 +24,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from scim_provider.protocol.errors import InvalidPath
+from scim_provider.protocol.errors import InvalidPath, InvalidValue
 from scim_provider.protocol.paths import parse_attribute_path
 from scim_provider.protocol.schemas import (
     COMMON_ATTRIBUTES,
@@ -34,7 +35,14 @@ from scim_provider.protocol.schemas import (
 )
 from scim_provider.protocol.values import json_copy
 
-__all__ = ["etag", "format_datetime", "list_response", "select_attributes", "serialize"]
+__all__ = [
+    "check_names",
+    "etag",
+    "format_datetime",
+    "list_response",
+    "select_attributes",
+    "serialize",
+]
 
 # A selected name, canonical: (schema URN, attribute or None for the whole schema, sub or None).
 _Name = tuple[str, str | None, str | None]
@@ -138,6 +146,20 @@ def select_attributes(
         elif kept:
             result[schema.id] = kept
     return result
+
+
+def check_names(names: Iterable[str], parameter: str) -> None:
+    """Raise ``InvalidValue`` naming the first of ``names`` (the values of ``parameter``,
+    ``attributes`` or ``excludedAttributes``) that is not an attribute path (RFC 7644
+    §3.10: ``[URN ":"] name ["." subName]``) or a schema URN. Unknown names are fine."""
+    for name in (part.strip() for text in names for part in text.split(",")):
+        if not name:
+            continue
+        try:
+            parse_attribute_path(name)
+        except InvalidPath:
+            shown = name if len(name) <= 100 else name[:100] + "..."
+            raise InvalidValue(f"{parameter}: {shown!r} is not an attribute name.") from None
 
 
 def _common_attribute(name: str) -> Attribute | None:

@@ -14,6 +14,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import models
 
+from scim_provider import multivalued
+from scim_provider.adapters import get_user_adapter
 from scim_provider.models import ScimGroup, ScimMembership, ScimUser
 from tests.conftest import SCIM
 from tests.factories import PATCH_URN
@@ -74,7 +76,9 @@ def make_users(count: int, tenant_id: str = "", prefix: str = "member") -> list[
         )
         for host in hosts
     ]
-    return ScimUser.objects.bulk_create(links)
+    links = ScimUser.objects.bulk_create(links)
+    multivalued.sync_links(get_user_adapter(tenant_id), links)
+    return links
 
 
 def host_m2m(group_model: type[models.Model]) -> tuple[type[models.Model], str, str]:

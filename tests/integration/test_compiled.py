@@ -71,6 +71,8 @@ SHAPES = [
     ("title co {} and not (displayName sw {})", ["_", "%", "a", "ß"]),
     ("externalId eq {}", ["Ext_1%", "ext_1%", "Ext_11", "Ext%1%"]),
     ('emails[type eq "work" and value eq {}]', NAMES[:3] + ["A_C@x.org"]),
+    ("emails.value eq {} or emails.value co {}", NAMES[:3] + ["A_C@x.org", "SS", "ß"]),
+    ("externalId co {} or title gt {}", ["_1", "EXT", "a_c", "A%C", "ß"]),
     (f"{ENTERPRISE_URN}:department eq {{}}", TITLES),
     ("name.givenName eq {} and userName pr", ["Test", "test", "T_st"]),
 ]

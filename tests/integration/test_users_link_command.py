@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from scim_provider import services
 from scim_provider.models import ScimUser
 from tests.factories import OrganizationFactory, ScimUserFactory, UserBodyFactory, UserFactory
-from tests.integration.conftest import USERS
+from tests.integration.conftest import USERS, emails_have_their_own_field
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +49,15 @@ def test_linked_users_are_found_by_the_identity_provider(users_client):
         USERS, UserBodyFactory(userName="old.timer@example.com"), format="json"
     )
     assert response.status_code == 409
+
+
+def test_linked_users_are_found_by_their_email(users_client):
+    if not emails_have_their_own_field():
+        pytest.skip("the email is the login: userName, not emails")
+    existing = UserFactory(username="timer", email="Old.Timer@Example.com")
+    run()
+    response = users_client.get(USERS, {"filter": 'emails.value eq "old.timer@example.com"'})
+    assert [user["userName"] for user in response.json()["Resources"]] == [existing.username]
 
 
 def test_dry_run_writes_nothing():
@@ -93,6 +102,7 @@ def test_batches_use_a_constant_number_of_queries():
     with CaptureQueriesContext(connection) as queries:
         result = services.link_existing_users(batch_size=20)
     assert result.linked == 40
-    # count + taken keys + (select + insert) per batch + one empty select; plus savepoints.
+    # count + taken keys + (select + insert + their emails) per batch + one empty select;
+    # plus savepoints.
     statements = [q["sql"] for q in queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
-    assert len(statements) <= 2 + 2 * 2 + 1
+    assert len(statements) <= 2 + 3 * 2 + 1

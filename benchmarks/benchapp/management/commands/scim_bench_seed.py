@@ -4,12 +4,13 @@
         [--tenant acme] [--token-file /tmp/token]
 
 Rows are what the SCIM API itself would have written for an Okta-provisioned user: a host
-user (``AUTH_USER_MODEL``, unusable password) and its ``ScimUser`` link (``user_name_key``,
-``email_key``, ``version`` 1, the JSON the adapter keeps); groups are ``ScimGroup`` rows
-mirrored onto the host group model (``auth.Group``) with the same members in both
-membership tables. On PostgreSQL the rows are streamed with ``COPY`` (a million users in a
-couple of minutes); elsewhere ``bulk_create`` in large batches. Primary keys are taken
-above the current maximum and the sequences moved past them, so seeding twice adds rows.
+user (``AUTH_USER_MODEL``, unusable password), its ``ScimUser`` link (``user_name_key``,
+``email_key``, ``version`` 1, the JSON the adapter keeps) and its email's ``ScimValue``;
+groups are ``ScimGroup`` rows mirrored onto the host group model (``auth.Group``) with the
+same members in both membership tables. On PostgreSQL the rows are streamed with ``COPY``
+(a million users in a couple of minutes); elsewhere ``bulk_create`` in large batches.
+Primary keys are taken above the current maximum and the sequences moved past them, so
+seeding twice adds rows.
 
 Group *g* gets ``--members`` consecutive users starting at ``g * members`` (wrapping), so
 with ``--groups 10 --members 100000`` over a million users every user is in one group.
@@ -30,12 +31,24 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from scim_provider import multivalued
 from scim_provider.adapters import get_user_adapter
 from scim_provider.adapters.groups import HostMembership, get_group_adapter
-from scim_provider.models import ScimGroup, ScimMembership, ScimUser, get_token_model
+from scim_provider.models import ScimGroup, ScimMembership, ScimUser, ScimValue, get_token_model
 
 BATCH = 20_000
 SENTINEL = "@@USER@@"
+VALUE_COLUMNS = ["attribute", "position", "value", "folded", "key", "data", "present"]
+
+
+def filled(row: tuple, name: str) -> tuple:
+    """A template row with the user's name for the sentinel (case-folded where it is)."""
+    return tuple(
+        value.replace(SENTINEL, name).replace(SENTINEL.casefold(), name.casefold())
+        if isinstance(value, str)
+        else value
+        for value in row
+    )
 
 
 class Progress:
@@ -197,8 +210,9 @@ class Command(BaseCommand):
             raise CommandError(f"No tenant {value!r}.")
         return str(found.pk)
 
-    def user_template(self, tenant_id: str) -> str:
-        """The link JSON the user adapter keeps for a typical Okta user, as a template."""
+    def user_template(self, tenant_id: str) -> tuple[str, list[tuple]]:
+        """The link JSON the user adapter keeps for a typical Okta user, and the rows of
+        its multi-valued values (``ScimValue``, without the user), as templates."""
         from scim_provider.operations import validate
 
         adapter = get_user_adapter(tenant_id)
@@ -216,7 +230,12 @@ class Command(BaseCommand):
                 "active": True,
             },
         )
-        return json.dumps(adapter.stored_attributes(resource), separators=(", ", ": "))
+        values = [
+            tuple(json.dumps(row[c]) if c == "data" else row[c] for c in VALUE_COLUMNS)
+            for spec in multivalued.stored_attributes(adapter)
+            for row in multivalued.element_rows(spec, resource)
+        ]
+        return json.dumps(adapter.stored_attributes(resource), separators=(", ", ": ")), values
 
     def seed_users(self, count: int, tenant_id: str, prefix: str) -> int:
         """Host users and their links; returns the ScimUser pk of the first one."""
@@ -245,14 +264,15 @@ class Command(BaseCommand):
                 "deleted_at",
             ],
         )
-        template = self.user_template(tenant_id)
+        template, value_template = self.user_template(tenant_id)
+        values = Writer(ScimValue, ["user", *VALUE_COLUMNS])
         user_pk, link_pk = next_pk(User), next_pk(ScimUser)
         now = timezone.now()
         tag = f"{prefix}-t{tenant_id}" if tenant_id else prefix
         start = ScimUser._default_manager.filter(tenant_id=tenant_id).count()
         progress = Progress("users", count)
         for batch_start in range(0, count, BATCH):
-            user_rows, link_rows = [], []
+            user_rows, link_rows, value_rows = [], [], []
             for i in range(batch_start, min(count, batch_start + BATCH)):
                 n = start + i
                 name = f"{tag}.{n:07d}"
@@ -289,12 +309,14 @@ class Command(BaseCommand):
                         None,
                     )
                 )
+                value_rows += [(lid, *filled(row, name)) for row in value_template]
             with transaction.atomic():
                 users.write(user_rows)
                 links.write(link_rows)
+                values.write(value_rows)
             progress.advance(len(link_rows))
         progress.finish()
-        reset_sequences(User, ScimUser)
+        reset_sequences(User, ScimUser, ScimValue)
         return link_pk
 
     def seed_groups(
