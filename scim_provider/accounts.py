@@ -15,13 +15,16 @@ The users adapter calls these functions; hosts override its methods, not these.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
 from . import domains
 from .conf import scim_settings
 from .mapping import get_value
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .adapters.users import UserAdapter
 
 #: Candidates looked at per lookup (``userName``, email) when the first ones are refused.
 MAX_CANDIDATES = 10
@@ -35,7 +38,7 @@ def normalize_login(model: type[models.Model], resource: dict[str, Any]) -> None
         resource["userName"] = normalize(user_name)
 
 
-def adoption_refusal(adapter, user: models.Model) -> str | None:
+def adoption_refusal(adapter: UserAdapter, user: models.Model) -> str | None:
     """Default ``UserAdapter.adoption_refusal``: why the adapter's tenant may not adopt
     ``user``, or None when it may."""
     if getattr(user, "is_superuser", False):
@@ -53,7 +56,7 @@ def adoption_refusal(adapter, user: models.Model) -> str | None:
     return None
 
 
-def match_existing_user(adapter, resource: dict[str, Any]) -> models.Model | None:
+def match_existing_user(adapter: UserAdapter, resource: dict[str, Any]) -> models.Model | None:
     """Default ``UserAdapter.match_existing_user``: the first unlinked user of
     ``get_user_queryset()`` whose login (then email) matches ``resource`` case-insensitively
     and that ``adoption_refusal`` allows, or None."""

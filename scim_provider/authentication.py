@@ -23,6 +23,7 @@ from rest_framework.authentication import BaseAuthentication
 
 from .conf import scim_settings
 from .models import get_token_model
+from .network import client_ip
 
 REALM = "SCIM"
 
@@ -74,10 +75,6 @@ def credential_from_header(header: str) -> str:
             "Unsupported authorization scheme: use Bearer or Basic."
         )
     return scheme  # Okta "Header Auth": the bare token
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 class ScimTokenAuthentication(BaseAuthentication):

@@ -27,7 +27,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
@@ -37,6 +37,9 @@ from .handlers import scim_error_from_exception
 from .protocol import errors
 from .protocol.serialize import etag
 from .registry import GROUP, USER
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .adapters.base import ResourceAdapter
 
 BULK_REQUEST_URN = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 BULK_RESPONSE_URN = "urn:ietf:params:scim:api:messages:2.0:BulkResponse"
@@ -268,7 +271,7 @@ class BulkJob:
         result["status"] = str(SUCCESS_STATUS[op.method])
         self.results[op.index] = result
 
-    def write(self, adapter, op: Operation, target: str | None, data: Any):
+    def write(self, adapter: ResourceAdapter, op: Operation, target: str | None, data: Any):
         limits.enforce_member_limit(op.resource, op.method, data)
         if op.method == "POST":
             return operations.create(adapter, data)

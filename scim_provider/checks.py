@@ -101,7 +101,7 @@ def _role_mapping(entry: Any) -> bool:
 
 
 def _rate(value: Any) -> bool:
-    from .throttling import parse_rate
+    from .ratelimit import parse_rate
 
     try:
         parse_rate(value)

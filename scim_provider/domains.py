@@ -22,7 +22,7 @@ resolver can answer it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -33,6 +33,9 @@ from .conf import scim_settings
 from .mapping import ResourcePath, get_value
 from .models import ScimAuditEntry, ScimDomain, tenant_key
 from .protocol import errors
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .adapters.users import UserAdapter
 
 #: The value of the TXT record, before the domain's challenge.
 TXT_PREFIX = "scim-domain-verification="
@@ -213,7 +216,7 @@ def policy_applies(tenant_id: str) -> bool:
     return bool(tenant_id) and scim_settings.DOMAIN_POLICY == "verified"
 
 
-def adapter_domains(adapter) -> frozenset[str]:
+def adapter_domains(adapter: UserAdapter) -> frozenset[str]:
     """The verified domains of the adapter's tenant, read once per adapter (request)."""
     cached = getattr(adapter, CACHE_ATTRIBUTE, None)
     if cached is None:
@@ -222,7 +225,7 @@ def adapter_domains(adapter) -> frozenset[str]:
     return cached
 
 
-def refusal(adapter, attribute: str, address: Any) -> str | None:
+def refusal(adapter: UserAdapter, attribute: str, address: Any) -> str | None:
     """Why the adapter's tenant may not hold ``address`` (its ``attribute``), or None."""
     domain = domain_of(address)
     allowed = adapter_domains(adapter)
@@ -240,7 +243,7 @@ def refusal(adapter, attribute: str, address: Any) -> str | None:
     return None
 
 
-def enforce(adapter, resource: dict[str, Any], current: dict[str, Any] | None) -> None:
+def enforce(adapter: UserAdapter, resource: dict[str, Any], current: dict[str, Any] | None) -> None:
     """403 when ``resource`` sets a ``userName`` or primary email outside the tenant's
     verified domains (on update: only when it changes). Runs before any lookup."""
     if not policy_applies(adapter.tenant_id):

@@ -28,7 +28,7 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
@@ -40,6 +40,9 @@ from .protocol.filters import present
 from .protocol.schemas import Attribute, Schema
 from .query import JSON_KINDS, Column
 from .registry import GROUP, USER, registry
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .adapters.base import ResourceAdapter
 
 __all__ = [
     "Elements",
@@ -85,12 +88,12 @@ class Stored:
         return False
 
 
-def stored_attributes(adapter) -> tuple[Stored, ...]:
+def stored_attributes(adapter: ResourceAdapter) -> tuple[Stored, ...]:
     """The multi-valued attributes of ``adapter``'s resource type kept in ``ScimValue``."""
     return registry.memo(("multivalued", type(adapter)), partial(_stored_attributes, adapter))
 
 
-def _stored_attributes(adapter) -> tuple[Stored, ...]:
+def _stored_attributes(adapter: ResourceAdapter) -> tuple[Stored, ...]:
     whole = {
         (m.path.urn, m.path.attribute, m.path.sub_attribute)
         for m in adapter.mappings
@@ -162,16 +165,18 @@ def element_rows(spec: Stored, resource: dict[str, Any]) -> list[dict[str, Any]]
     return rows
 
 
-def _owner(adapter) -> str:
+def _owner(adapter: ResourceAdapter) -> str:
     return "user" if adapter.resource == USER else "group"
 
 
-def _resource(adapter, link) -> dict[str, Any]:
+def _resource(adapter: ResourceAdapter, link) -> dict[str, Any]:
     """``link``'s resource as GET returns it, without the on-demand attribute."""
     return adapter.to_resource(link, on_demand=False)
 
 
-def sync_values(adapter, link, changed: Iterable[str] | None = None, *, created=False) -> None:
+def sync_values(
+    adapter: ResourceAdapter, link, changed: Iterable[str] | None = None, *, created=False
+) -> None:
     """Rewrite ``link``'s ``ScimValue`` rows of the multi-valued attributes in ``changed``
     (top-level paths, as ``changed_paths`` gives them; None: all), from the resource
     as now saved. ``created``: the link is new, it has no rows to delete."""
@@ -194,7 +199,7 @@ def sync_values(adapter, link, changed: Iterable[str] | None = None, *, created=
         ScimValue.objects.bulk_create(rows)
 
 
-def sync_links(adapter, links: list) -> None:
+def sync_links(adapter: ResourceAdapter, links: list) -> None:
     """Insert the rows of ``links``, user links just saved by ``bulk_create``."""
     if any(link.pk is None for link in links):  # a database that returns no new keys
         saved = dict(
@@ -207,7 +212,9 @@ def sync_links(adapter, links: list) -> None:
     write_rows(adapter, links, partial(_resource, adapter))
 
 
-def write_rows(adapter, links: Iterable, resource_of, model=ScimValue, using=None) -> int:
+def write_rows(
+    adapter: ResourceAdapter, links: Iterable, resource_of, model=ScimValue, using=None
+) -> int:
     """Insert the rows of each of ``links`` from ``resource_of(link)``, in batches;
     return how many. ``model`` is ``ScimValue`` or, in a migration, its historical model."""
     specs = stored_attributes(adapter)
@@ -268,7 +275,7 @@ def backfill(apps, schema_editor) -> None:
         write_rows(adapter, links, partial(_stored_resource, adapter), value_model, using)
 
 
-def _stored_resource(adapter, link) -> dict[str, Any]:
+def _stored_resource(adapter: ResourceAdapter, link) -> dict[str, Any]:
     """A historical link's resource: its JSON, and the host's mapped primary values."""
     from .adapters.base import UNASSIGNED, is_private
 
@@ -345,7 +352,7 @@ def _value_column(attribute: Attribute) -> Column | None:
     return _sub_column(dataclasses.replace(attribute, name="value", multi_valued=False))
 
 
-def _stored_elements(adapter, spec: Stored) -> Elements:
+def _stored_elements(adapter: ResourceAdapter, spec: Stored) -> Elements:
     definition = spec.definition
     columns: dict[str | None, Column | None] = {}
     if definition.type == "complex":
@@ -367,7 +374,7 @@ def _stored_elements(adapter, spec: Stored) -> Elements:
     )
 
 
-def _membership_elements(adapter) -> Elements:
+def _membership_elements(adapter: ResourceAdapter) -> Elements:
     """A user's ``groups`` or a group's ``members``: the memberships of live resources.
 
     ``type`` is the same for every value (``direct``, ``User``); a member's ``display`` is

@@ -5,7 +5,8 @@ from __future__ import annotations
 from rest_framework.permissions import BasePermission
 
 from .conf import scim_settings
-from .models import AbstractScimToken, ScimTenantSettings
+from .models import AbstractScimToken
+from .services.tenants import scim_enabled
 
 DISABLED_MESSAGE = (
     "SCIM provisioning is disabled for this account: an administrator can enable it "
@@ -13,17 +14,11 @@ DISABLED_MESSAGE = (
 )
 
 
-def tenant_enabled(tenant_id: str) -> bool:
-    """Whether SCIM is enabled for the tenant ``tenant_id`` ('' when not multi-tenant)."""
-    row = ScimTenantSettings.objects.filter(tenant_id=tenant_id).values_list("enabled").first()
-    return scim_settings.TENANT_ENABLED_BY_DEFAULT if row is None else row[0]
-
-
 def token_tenant_enabled(token: AbstractScimToken) -> bool:
-    """``tenant_enabled`` for the token's tenant, read from the annotation that
+    """Whether SCIM is enabled for the token's tenant, read from the annotation that
     ``get_for_plaintext`` adds (no query), or from the database."""
     if not hasattr(token, "scim_tenant_enabled"):
-        return tenant_enabled(token.tenant_id)
+        return scim_enabled(token.tenant_id)
     if token.scim_tenant_enabled is None:
         return scim_settings.TENANT_ENABLED_BY_DEFAULT
     return bool(token.scim_tenant_enabled)

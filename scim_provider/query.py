@@ -42,7 +42,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Substr
@@ -63,6 +63,9 @@ from .protocol.filters import (
     split_strings,
 )
 from .protocol.paths import AttributePath
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .adapters.base import ResourceAdapter
 
 
 def _string_operators(fold, order_fold=None, *, prefix="", lookups=None) -> dict:
@@ -108,7 +111,7 @@ EVERYTHING = ~NOTHING
 class FilterCompiler:
     """Compile filters for one adapter (its resource type and columns)."""
 
-    def __init__(self, adapter, *, check: bool = False) -> None:
+    def __init__(self, adapter: ResourceAdapter, *, check: bool = False) -> None:
         self.adapter = adapter
         self.resource_type = adapter.resource_type
         #: Only check the filter (raise what a compile would): no subquery is built.
@@ -352,11 +355,11 @@ def _key_length() -> int:
     return VALUE_KEY_LENGTH
 
 
-def compile_filter(node: Filter, adapter) -> Q:
+def compile_filter(node: Filter, adapter: ResourceAdapter) -> Q:
     return FilterCompiler(adapter).compile(node)
 
 
-def check_filter(node: Filter, adapter) -> None:
+def check_filter(node: Filter, adapter: ResourceAdapter) -> None:
     """Raise the ``InvalidFilter`` compiling ``node`` would raise, at a fraction of the cost."""
     FilterCompiler(adapter, check=True).compile(node)
 
@@ -369,7 +372,7 @@ class ElementSort:
     path: AttributePath
     descending: bool
 
-    def expression(self, adapter):
+    def expression(self, adapter: ResourceAdapter):
         compiler = FilterCompiler(adapter)
         target = compiler.resolve(self.path)
         elements = compiler.elements(*target)
@@ -387,7 +390,7 @@ class ElementSort:
         return first.asc(nulls_last=True)
 
 
-def sort_order(sort_by: str, descending: bool, adapter) -> tuple:
+def sort_order(sort_by: str, descending: bool, adapter: ResourceAdapter) -> tuple:
     """The ``order_by`` of ``sortBy`` (RFC 7644 §3.4.2.3), ties broken by the link's pk."""
     from .protocol.paths import parse_attribute_path
 
@@ -408,7 +411,14 @@ def sort_order(sort_by: str, descending: bool, adapter) -> tuple:
     return (f"-{column.lookup}" if descending else column.lookup, "pk")
 
 
-def page_of(adapter, node: Filter | None, order: tuple[str, ...], offset: int, count: int, after):
+def page_of(
+    adapter: ResourceAdapter,
+    node: Filter | None,
+    order: tuple[str, ...],
+    offset: int,
+    count: int,
+    after,
+):
     """A page of the adapter's live links matching ``node``, with their host objects:
     ``count`` rows in ``order`` from ``offset``, or after the link pk ``after`` (a keyset
     bookmark, ``scim_provider.pagination``). Compiled once per filter shape."""

@@ -31,15 +31,16 @@ from urllib.parse import parse_qsl
 
 from django.db import models
 from django.utils import timezone
-from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Empty
 
 from . import tokens
 from .conf import scim_settings
 from .models import AbstractScimToken, ScimRequestLog
+from .network import client_ip
 from .protocol.errors import ERROR_SCHEMA
+from .ratelimit import ALLOW, hit, parse_rate
 from .registry import GROUP, USER, registry
-from .throttling import allow_unauthenticated_log, client_ip
+from .sharedcache import fail_open
 
 logger = logging.getLogger("scim_provider")
 
@@ -62,7 +63,7 @@ def should_log(method: str, status: int) -> bool:
         return True
     if mode == "off":
         return False
-    return status >= 400 or (mode == "writes" and method not in SAFE_METHODS)
+    return status >= 400 or (mode == "writes" and method not in ("GET", "HEAD", "OPTIONS"))
 
 
 # Redaction ----------------------------------------------------------------------------
@@ -379,3 +380,14 @@ def purge(
 def history(scim_id: str, resource: str = USER) -> models.QuerySet:
     """The log rows of one user or group, newest first: its provisioning history."""
     return ScimRequestLog.objects.filter(resource_type=resource, resource_id=str(scim_id))
+
+
+def allow_unauthenticated_log(request) -> bool:
+    """Whether a request without a valid token may write a request log row: at most
+    ``REQUEST_LOG_UNAUTHENTICATED_RATE`` per client address (always, if the cache is down)."""
+    rate = parse_rate(scim_settings.REQUEST_LOG_UNAUTHENTICATED_RATE)
+    if rate is None:
+        return True
+    address = client_ip(request) or "unknown"
+    decision = fail_open("request log limits", lambda _cache: hit("log", address, rate), ALLOW)
+    return decision.allowed

@@ -68,6 +68,7 @@ from .protocol.values import json_copy
 from .registry import GROUP, USER, registry
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .adapters.base import ResourceAdapter
     from .adapters.users import UserAdapter
     from .writes import Write
 
@@ -171,7 +172,7 @@ def _sources(
     return granted, direct
 
 
-def send_now(signal, adapter, **kwargs) -> None:
+def send_now(signal, adapter: ResourceAdapter, **kwargs) -> None:
     signal.send(sender=type(adapter), adapter=adapter, **kwargs)
 
 

@@ -18,6 +18,9 @@ processes and hosts when that cache is shared (Redis, Memcached):
 * ``REQUEST_LOG_UNAUTHENTICATED_RATE`` (``"10/min"``): request log rows written per client
   address for requests without a valid token (``requestlog``).
 
+The windows themselves are ``scim_provider.ratelimit`` (no HTTP in it); this module holds
+the DRF throttles and the failed-authentication limit.
+
 A window is approximated from two fixed-window counters (the current and the previous
 one, weighted by how much of it still overlaps the sliding window): one ``incr`` and one
 ``get`` per request, atomic on every shared backend. ``Retry-After`` is the whole number of
@@ -28,148 +31,14 @@ The limiter fails open: if the cache is down, requests are served and the error 
 
 from __future__ import annotations
 
-import contextlib
-import ipaddress
-import logging
-import math
-import re
-import time
-from dataclasses import dataclass
-
-from django.core.cache import caches
 from rest_framework.throttling import BaseThrottle
 
 from . import tokens
 from .conf import scim_settings
+from .network import client_ip
 from .protocol import errors
-
-logger = logging.getLogger("scim_provider")
-
-#: The clock of every window; tests move it.
-clock = time.time
-#: Tolerance of the float arithmetic of the windows.
-EPSILON = 1e-9
-
-UNITS = {
-    "s": 1,
-    "sec": 1,
-    "second": 1,
-    "seconds": 1,
-    "m": 60,
-    "min": 60,
-    "minute": 60,
-    "minutes": 60,
-    "h": 3600,
-    "hour": 3600,
-    "hours": 3600,
-    "d": 86400,
-    "day": 86400,
-    "days": 86400,
-}
-_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([a-zA-Z]+)\s*$")
-KEY_PREFIX = "scim_provider:rl"
-
-
-@dataclass(frozen=True)
-class Rate:
-    """``limit`` events per ``period`` seconds."""
-
-    limit: int
-    period: int
-
-
-def parse_rate(value: str | None) -> Rate | None:
-    """``"600/min"``, ``"25/s"``, ``"1000/10m"`` -> ``Rate``; None -> None (no limit).
-
-    Raises ``ValueError`` for anything else.
-    """
-    if value is None:
-        return None
-    match = _RATE.match(value) if isinstance(value, str) else None
-    if not match or match.group(3).lower() not in UNITS:
-        raise ValueError(f"{value!r} is not a rate such as '600/min' or '25/s'")
-    limit, multiplier = int(match.group(1)), int(match.group(2) or 1)
-    if limit < 1 or multiplier < 1:
-        raise ValueError(f"{value!r}: the number and the period must be positive")
-    return Rate(limit, multiplier * UNITS[match.group(3).lower()])
-
-
-@dataclass(frozen=True)
-class Decision:
-    allowed: bool
-    retry_after: int = 0
-
-
-def _cache():
-    return caches[scim_settings.RATE_LIMIT_CACHE]
-
-
-def _keys(scope: str, ident: str, rate: Rate, now: float) -> tuple[str, str, float]:
-    window = int(now // rate.period)
-    base = f"{KEY_PREFIX}:{scope}:{ident}:{rate.period}"
-    return f"{base}:{window}", f"{base}:{window - 1}", now - window * rate.period
-
-
-def _incr(cache, key: str, timeout: int, delta: int = 1) -> int:
-    try:
-        return cache.incr(key, delta)
-    except ValueError:  # not there yet
-        if cache.add(key, delta, timeout):
-            return delta
-        try:
-            return cache.incr(key, delta)
-        except ValueError:  # a cache that keeps nothing (DummyCache)
-            return delta
-
-
-def retry_after(
-    previous: int, current: int, rate: Rate, elapsed: float, cost: int = 1
-) -> int:
-    """Whole seconds until ``previous * weight + current + cost <= limit`` holds again."""
-    limit, period = rate.limit, rate.period
-    if previous > 0 and current + cost <= limit:
-        wait = period * (1 - (limit - current - cost) / previous) - elapsed
-        if wait < period - elapsed:
-            return max(1, math.ceil(wait - EPSILON))
-    # Not before the next window, where ``current`` becomes the decaying previous one.
-    into_next = max(0.0, period * (1 - (limit - cost) / current)) if current > 0 else 0.0
-    return max(1, math.ceil(period - elapsed + into_next - EPSILON))
-
-
-def hit(scope: str, ident: str, rate: Rate, cost: int = 1) -> Decision:
-    """Count ``cost`` events of ``ident``; refuse them (and count none) beyond ``rate``.
-
-    A cost above the limit is counted as the limit: such a request waits for an empty
-    window instead of never being allowed.
-    """
-    cost = max(1, min(cost, rate.limit))
-    cache = _cache()
-    key, previous_key, elapsed = _keys(scope, ident, rate, clock())
-    previous = cache.get(previous_key) or 0
-    current = _incr(cache, key, 2 * rate.period + 1, cost)
-    weight = 1 - elapsed / rate.period
-    if previous * weight + current <= rate.limit + EPSILON:
-        return Decision(True)
-    with contextlib.suppress(ValueError):
-        cache.decr(key, cost)
-    return Decision(False, retry_after(previous, current - cost, rate, elapsed, cost))
-
-
-def client_ip(request) -> str | None:
-    """The client's address: ``REMOTE_ADDR``, or with ``NUM_PROXIES`` = n trusted proxies in
-    front, the n-th address from the right of ``X-Forwarded-For``. None if not an address.
-    """
-    address = request.META.get("REMOTE_ADDR")
-    proxies = scim_settings.NUM_PROXIES
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-    if proxies and forwarded:
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if hops:
-            address = hops[-min(proxies, len(hops))]
-    try:
-        return str(ipaddress.ip_address((address or "").strip()))
-    except ValueError:
-        return None
+from .ratelimit import ALLOW, hit, parse_rate
+from .sharedcache import fail_open
 
 
 def _ip_key(request) -> str:
@@ -207,11 +76,11 @@ def failed_authentication(request) -> errors.TooManyRequests | None:
     key = presented_key(request)
     if key is not None:
         counted.append(("auth-key", key))
-    try:
-        decisions = [hit(scope, ident, rate) for scope, ident in counted]
-    except Exception:  # the cache is down: fail open
-        logger.exception("SCIM rate limiting is not available")
-        return None
+    decisions = fail_open(
+        "failed-authentication limits",
+        lambda _cache: [hit(scope, ident, rate) for scope, ident in counted],
+        [],
+    )
     refused = [decision for decision in decisions if not decision.allowed]
     if not refused:
         return None
@@ -220,19 +89,6 @@ def failed_authentication(request) -> errors.TooManyRequests | None:
         "retry after the number of seconds in Retry-After.",
         retry_after=max(d.retry_after for d in refused),
     )
-
-
-def allow_unauthenticated_log(request) -> bool:
-    """Whether a request without a valid token may write a request log row: at most
-    ``REQUEST_LOG_UNAUTHENTICATED_RATE`` per client address (always, if the cache is down)."""
-    rate = parse_rate(scim_settings.REQUEST_LOG_UNAUTHENTICATED_RATE)
-    if rate is None:
-        return True
-    try:
-        return hit("log", _ip_key(request), rate).allowed
-    except Exception:  # the cache is down: fail open
-        logger.exception("SCIM rate limiting is not available")
-        return True
 
 
 class WindowThrottle(BaseThrottle):
@@ -256,11 +112,11 @@ class WindowThrottle(BaseThrottle):
         if ident is None:
             return True
         cost = getattr(view, "throttle_cost", None)
-        try:
-            decision = hit(self.scope, ident, rate, cost(request) if cost else 1)
-        except Exception:  # the cache is down: fail open
-            logger.exception("SCIM rate limiting (%s) is not available", self.setting)
-            return True
+        decision = fail_open(
+            f"rate limits ({self.setting})",
+            lambda _cache: hit(self.scope, ident, rate, cost(request) if cost else 1),
+            ALLOW,
+        )
         self.retry_after = decision.retry_after
         return decision.allowed
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, transaction
 from rest_framework import exceptions
@@ -41,6 +41,9 @@ from .protocol.serialize import check_names, etag, list_response, serialize
 from .query import compile_filter, page_of, sort_order
 from .registry import GROUP, USER
 from .renderers import ScimContentNegotiation, ScimJSONRenderer
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .adapters.base import ResourceAdapter
 
 SEARCH_REQUEST_URN = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 
@@ -251,7 +254,7 @@ class ResourceView(ScimView):
     def location(self, link) -> str:
         return self.reference(self.resource, str(link.scim_id))
 
-    def render(self, adapter, link, selection: Selection) -> dict:
+    def render(self, adapter: ResourceAdapter, link, selection: Selection) -> dict:
         wanted = selection.wants(adapter.on_demand)
         resource = adapter.to_resource(link, on_demand=wanted)
         return serialize(
@@ -267,7 +270,9 @@ class ResourceView(ScimView):
             copy=False,  # to_resource() built it for this response
         )
 
-    def resource_response(self, adapter, link, status: int = 200, selection=None) -> Response:
+    def resource_response(
+        self, adapter: ResourceAdapter, link, status: int = 200, selection=None
+    ) -> Response:
         document = self.render(adapter, link, selection or Selection())
         headers = {"ETag": etag(str(link.version)), "Location": self.location(link)}
         return self.scim_response(document, status=status, headers=headers)
@@ -285,7 +290,7 @@ class ResourceView(ScimView):
             max_depth=scim_settings.FILTER_MAX_DEPTH,
         )
 
-    def filtered(self, adapter, node: Filter | None):
+    def filtered(self, adapter: ResourceAdapter, node: Filter | None):
         """The adapter's queryset narrowed by the filter ``node``."""
         queryset = adapter.get_queryset()
         return queryset if node is None else queryset.filter(compile_filter(node, adapter))
@@ -326,7 +331,9 @@ class ResourceView(ScimView):
             list_response(resources, total_results=total, start_index=paging.start_index)
         )
 
-    def cursor_listing(self, adapter, queryset, page: CursorPage, params, selection) -> Response:
+    def cursor_listing(
+        self, adapter: ResourceAdapter, queryset, page: CursorPage, params, selection
+    ) -> Response:
         """A cursor page (RFC 9865): keyset on the link's primary key, ``count + 1`` rows.
 
         The extra row only tells whether a next page exists, so that every page costs one
@@ -360,18 +367,20 @@ class ResourceView(ScimView):
             del document["totalResults"]
         return self.scim_response(document)
 
-    def count(self, adapter, queryset, params) -> int:
+    def count(self, adapter: ResourceAdapter, queryset, params) -> int:
         """``totalResults``: cached for unfiltered listings of large tenants (``counts``)."""
         if params.get("filter") is None:
             return counts.total(adapter, queryset)
         return queryset.count()
 
-    def render_page(self, adapter, links: list, selection: Selection) -> list[dict]:
+    def render_page(
+        self, adapter: ResourceAdapter, links: list, selection: Selection
+    ) -> list[dict]:
         if links and selection.wants(adapter.on_demand):
             self.prefetch_page(adapter, links)
         return [self.render(adapter, link, selection) for link in links]
 
-    def prefetch_page(self, adapter, links: list) -> None:
+    def prefetch_page(self, adapter: ResourceAdapter, links: list) -> None:
         """Load the ``on_demand`` values of a page: a page of Groups renders at most
         ``GROUP_LIST_MAX_MEMBERS`` members in all (400 ``tooMany`` beyond, never a cut)."""
         if adapter.resource != GROUP:

@@ -22,6 +22,13 @@ import types
 from importlib import metadata, resources
 from pathlib import Path
 
+# As the docs recommend for SQLite (scim_provider.W006): IMMEDIATE transactions.
+SQLITE = {
+    "ENGINE": "django.db.backends.sqlite3",
+    "NAME": ":memory:",
+    "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+}
+
 
 def fail(message: str) -> None:
     print(f"wheel smoke: FAILED: {message}", file=sys.stderr)
@@ -87,7 +94,7 @@ def main() -> None:
                 },
             }
         ],
-        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+        DATABASES={"default": SQLITE},
         DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
         ROOT_URLCONF="smoke_urls",
         # As behind a TLS-terminating proxy (scim_provider.W001 otherwise).
@@ -259,7 +266,7 @@ def fresh_project() -> None:
             "product",
         ],
         AUTH_USER_MODEL="product.Person",
-        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+        DATABASES={"default": SQLITE},
         DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
         ROOT_URLCONF="urls",
         SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"),
@@ -282,6 +289,9 @@ def fresh_project() -> None:
     call_command("check", fail_level="WARNING", verbosity=0)
 
     acme, globex = (Organization.objects.create(name=n) for n in ("Acme", "Globex"))
+    for org in (acme, globex):  # DOMAIN_POLICY: each provisions its own verified domain
+        domain = f"{org.name.lower()}.example"
+        call_command("scim_domains", tenant=str(org.pk), add=domain, verified=True, verbosity=0)
     okta = Okta(Client(), services.create_token("Okta", tenant=acme)[1])
     other = Okta(Client(), services.create_token("Okta", tenant=globex)[1])
 

@@ -91,7 +91,7 @@ needs_first_name = pytest.mark.skipif(
 def frozen_clock(monkeypatch):
     """``frozen_clock.now``: the rate limiter's time, at the start of a minute; move it by
     hand."""
-    from scim_provider import throttling
+    from scim_provider import ratelimit
 
     class Clock:
         now = 1_700_000_040.0  # a multiple of 60 and of 3600
@@ -100,5 +100,5 @@ def frozen_clock(monkeypatch):
             return self.now
 
     clock = Clock()
-    monkeypatch.setattr(throttling, "clock", clock)
+    monkeypatch.setattr(ratelimit, "clock", clock)
     return clock

@@ -169,12 +169,12 @@ def test_groups_mappings_and_rules(tenants, admin_api, teams_mappable):
 
 
 def test_rate_limit_per_user_with_retry_after(tenants, admin_api, plain_user, scim_config):
-    from scim_provider import throttling
+    from scim_provider import ratelimit
 
     org, _ = tenants
     scim_config(SELF_SERVICE_RATE_LIMIT="3/min")
     now = [1_700_000_040.0]  # the start of a minute
-    original, throttling.clock = throttling.clock, lambda: now[0]
+    original, ratelimit.clock = ratelimit.clock, lambda: now[0]
     try:
         statuses = [admin_api.get(api(org)).status_code for _ in range(3)]
         refused = admin_api.post(api(org, "tokens/"), {"name": "x"}, format="json")
@@ -194,7 +194,7 @@ def test_rate_limit_per_user_with_retry_after(tenants, admin_api, plain_user, sc
         scim_config(SELF_SERVICE_RATE_LIMIT=None)
         assert {admin_api.get(api(org)).status_code for _ in range(10)} == {200}
     finally:
-        throttling.clock = original
+        ratelimit.clock = original
 
 
 def test_rate_limit_fails_open(tenants, admin_api, monkeypatch):

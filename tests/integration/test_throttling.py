@@ -6,8 +6,8 @@ import pytest
 from django.core.cache.backends.locmem import LocMemCache
 from rest_framework.test import APIClient
 
-from scim_provider import services, throttling
-from scim_provider.throttling import Rate, parse_rate
+from scim_provider import network, ratelimit, services
+from scim_provider.ratelimit import Rate, parse_rate
 from tests.conftest import SCIM, assert_scim_error
 
 pytestmark = pytest.mark.django_db
@@ -262,7 +262,20 @@ def test_client_ip(scim_config, rf, meta, proxies, expected):
     request = rf.get("/", **meta)
     if "REMOTE_ADDR" not in meta:
         del request.META["REMOTE_ADDR"]
-    assert throttling.client_ip(request) == expected
+    assert network.client_ip(request) == expected
+
+
+def test_one_address_everywhere_behind_a_proxy(scim_config, scim_plaintext):
+    """Authentication (the token's last use), the request log and throttling all see the
+    address NUM_PROXIES says, not the proxy's."""
+    from scim_provider.models import ScimRequestLog, ScimToken
+
+    scim_config(NUM_PROXIES=1, REQUEST_LOG="all")
+    client = APIClient(REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {scim_plaintext}")
+    assert client.get(f"{SCIM}/Users").status_code == 200
+    assert ScimToken.objects.get().last_used_ip == "203.0.113.7"
+    assert ScimRequestLog.objects.get(path=f"{SCIM}/Users").client_ip == "203.0.113.7"
 
 
 def test_limits_are_shared_through_the_cache(scim_config, scim_plaintext, frozen_clock):
@@ -272,7 +285,7 @@ def test_limits_are_shared_through_the_cache(scim_config, scim_plaintext, frozen
     scim_config(RATE_LIMIT="2/min")
     client = client_for(scim_plaintext)
     assert client.get(CONFIG).status_code == 200
-    keys = [k for k in caches["default"]._cache if throttling.KEY_PREFIX in str(k)]
+    keys = [k for k in caches["default"]._cache if ratelimit.KEY_PREFIX in str(k)]
     assert keys, "the counter is in the cache"
     assert client_for(scim_plaintext).get(CONFIG).status_code == 200
     assert client_for(scim_plaintext).get(CONFIG).status_code == 429
@@ -295,10 +308,10 @@ def test_cache_failure_fails_open(scim_config, scim_plaintext, settings):
 def test_retry_after_function():
     rate = Rate(10, 60)
     # Nothing before: wait for the next window, then part of it.
-    assert throttling.retry_after(0, 10, rate, elapsed=0) == 60 + 6
+    assert ratelimit.retry_after(0, 10, rate, elapsed=0) == 60 + 6
     # Previous window full, 5 in this one, 30 s in: 10 * 30/60 + 5 = 10 count; after 6 s
     # more, 10 * 24/60 + 5 + 1 = 10 fits.
-    assert throttling.retry_after(10, 5, rate, elapsed=30) == 6
+    assert ratelimit.retry_after(10, 5, rate, elapsed=30) == 6
 
 
 class BrokenCache(LocMemCache):

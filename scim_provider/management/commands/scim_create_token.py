@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from scim_provider import services
 from scim_provider.management import arguments
+from scim_provider.models import get_token_model
 
 
 class Command(BaseCommand):
@@ -14,7 +15,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, name, expires_in, tenant, **options):
         arguments.days(expires_in, "--expires-in")
-        max_length = services.get_token_model()._meta.get_field("name").max_length
+        max_length = get_token_model()._meta.get_field("name").max_length
         if not name.strip() or len(name) > max_length:
             raise CommandError(f"--name must be 1 to {max_length} characters.")
         tenant_obj = arguments.tenant(tenant)
