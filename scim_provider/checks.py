@@ -27,6 +27,7 @@ Ids are stable; each names one problem:
   tenant's identity provider may create, rename and probe logins of the whole product.
 * ``scim_provider.W005``: ``GROUP_MODEL`` has a required field that nothing fills (a tenant
   foreign key without ``GROUP_TENANT_FIELD``): creating a host group would fail.
+* ``scim_provider.W007``: the user model has a required field that nothing SCIM writes fills.
 * ``scim_provider.W006``: the default database is SQLite without ``IMMEDIATE``
   transactions: an identity provider's parallel writes fail with "database is locked".
 """
@@ -354,7 +355,36 @@ def check_user_mappings(app_configs=None, **kwargs) -> list[Error]:
                     id="scim_provider.E006",
                 )
             )
-    return found or _type_errors(USER, model)
+    return found or [*_type_errors(USER, model), *_unfilled_user_fields(model)]
+
+
+def _unfilled_user_fields(model: type[models.Model]) -> list[Warning]:
+    """``scim_provider.W007``: a required user field that nothing SCIM writes fills, so
+    that every provisioning would fail (a 500 naming the constraint in the log)."""
+    from . import signals
+    from .adapters.users import UserAdapter
+    from .registry import USER, registry
+
+    adapter = scim_settings.USER_ADAPTER
+    if (
+        adapter.new_user is not UserAdapter.new_user
+        or adapter.save_user is not UserAdapter.save_user
+    ):
+        return []
+    if signals.pre_user_save.has_listeners():
+        return []
+    mapped = {m.model_field.name for m in registry.mappings(USER, model) if m.model_field}
+    return [
+        Warning(
+            f"{model._meta.label}.{field.name} is required, and nothing that SCIM writes "
+            "fills it: provisioning a user will fail.",
+            hint="Map it in USER_FIELDS, give it a default, or fill it in an override of "
+            "UserAdapter.new_user() or a pre_user_save receiver (docs/mapping.md).",
+            id="scim_provider.W007",
+        )
+        for field in _required_fields(model)
+        if field.name not in mapped
+    ]
 
 
 # SCIM type (RFC 7643 §2.3) -> the model fields that hold its values without loss.

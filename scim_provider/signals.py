@@ -1,8 +1,12 @@
-"""Signals sent while SCIM requests change host objects.
+"""Signals sent when SCIM requests change host objects: notifications, never the write.
 
-All are sent inside the request's transaction: a receiver may raise a ``ScimError``
-to refuse the change (the request rolls back and the client gets the error). Do side
-effects such as emails or webhooks in ``transaction.on_commit``.
+The write path (``scim_provider.writes``) sends each of them once, after the write and its
+derived state (host-group members, group mappings, roles, counts) are done, still inside the
+request's transaction: a receiver sees every row written and may raise a ``ScimError`` to
+refuse the change (the request rolls back and the client gets the error). ``pre_user_save``
+alone is sent before the user is saved, to adjust it. A receiver must not drive further
+SCIM writes (roles, mirrors and mappings are steps of the write path). Do side effects such
+as emails or webhooks in ``transaction.on_commit``.
 
 Every signal is sent with ``sender`` = the adapter class and these keyword arguments:
 
@@ -13,8 +17,9 @@ Every signal is sent with ``sender`` = the adapter class and these keyword argum
     ``adapter``, ``user``, ``link`` (the ``ScimUser``), ``resource``, ``adopted`` (True when
     an existing host user was matched rather than created).
 ``user_updated``
-    ``adapter``, ``user``, ``link``, ``resource``, ``changed`` (set of SCIM paths, e.g.
-    ``{"name.givenName", "urn:...:enterprise:2.0:User:department"}``).
+    ``adapter``, ``user``, ``link``, ``resource``, ``changed`` (set of SCIM paths that
+    changed, sub-attributes of single-valued complex attributes, e.g.
+    ``{"name.givenName", "emails", "urn:...:enterprise:2.0:User:department"}``).
 ``user_deactivated`` / ``user_reactivated``
     ``adapter``, ``user``, ``link``.
 ``user_deleted``

@@ -65,3 +65,23 @@ def test_settings_reload_when_changed():
     with override_settings(SCIM_PROVIDER={"MAX_PAGE_SIZE": 7}):
         assert scim_settings.MAX_PAGE_SIZE == 7
     assert scim_settings.MAX_PAGE_SIZE == 1000
+
+
+def test_a_required_user_field_nothing_fills_warns():
+    """W007: every provisioning would fail on a NOT NULL column; a receiver that fills it,
+    or an adapter's new_user(), silences it."""
+    from scim_provider import signals
+    from scim_provider.checks import _unfilled_user_fields
+    from tests.testapp.models import OrgTeam  # a model with a required foreign key
+
+    (warning,) = _unfilled_user_fields(OrgTeam)
+    assert warning.id == "scim_provider.W007" and "organization" in warning.msg
+
+    def fill(sender, user, **kwargs):
+        user.organization_id = 1
+
+    signals.pre_user_save.connect(fill)
+    try:
+        assert _unfilled_user_fields(OrgTeam) == []
+    finally:
+        signals.pre_user_save.disconnect(fill)
