@@ -1,8 +1,8 @@
 """Concurrent PATCHes on one group (issue 6): every member change takes effect.
 
-Real threads against ``live_server``, each request in its own connection and transaction.
-PostgreSQL only: SQLite serializes writers on a database lock (and the in-memory test
-database is not shared between the server's threads), so it would prove nothing.
+Real threads against ``live_server``, each request in its own connection and transaction,
+on both databases: PostgreSQL runs the writers side by side; SQLite (a file, ``IMMEDIATE``
+transactions) makes them wait for one another, and must answer none of them with an error.
 """
 
 from __future__ import annotations
@@ -13,19 +13,12 @@ from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
 
 import pytest
-from django.db import connection
 
 from scim_provider import services
 from tests.factories import PATCH_URN
 from tests.integration.group_helpers import GROUPS, ids, make_users, member_ids
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL (DATABASE_URL): SQLite has one writer and no shared test db",
-    ),
-]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 class Scim:
