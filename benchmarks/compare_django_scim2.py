@@ -59,11 +59,13 @@ which, per size N, creates two databases on the same server and runs::
 ``GROUP_PATCH_RESPONSE = "auto"`` (204 once the group has more than 1,000 members) and with
 ``"resource"`` (200 with every member, what django-scim2 always sends).
 
-Conformance (each app on an empty database, ``runserver`` on a free loopback port)::
+Conformance (each app on an empty database, ``runserver`` on a free loopback port), with
+the third-party checkers scim2-tester and scim-sanity (the versions pinned in the test extra
+of ``pyproject.toml``) pointed at each base URL and token::
 
     ... manage.py scim_create_token --name conformance       # ours: the token, last line
-    bash /work/shared/tools/conformance.sh http://127.0.0.1:PORT1/scim/v2 TOKEN
-    bash /work/shared/tools/conformance.sh http://127.0.0.1:PORT2/scim/v2 scim2-bench-token
+    (the checkers) http://127.0.0.1:PORT1/scim/v2 TOKEN
+    (the checkers) http://127.0.0.1:PORT2/scim/v2 scim2-bench-token
 """
 
 from __future__ import annotations

@@ -95,7 +95,7 @@ def test_documented_commands_exist():
 def test_docs_reference_nothing_outside_the_repository():
     """Docs, code and tests stand alone: no path into a sibling checkout."""
     offenders = []
-    for folder in ("docs", "scim_provider", "tests", "example_project", "scripts"):
+    for folder in ("docs", "scim_provider", "tests", "example_project", "scripts", "benchmarks"):
         for path in (ROOT / folder).rglob("*"):
             if path.suffix not in (".md", ".py", ".html", "") or not path.is_file():
                 continue
